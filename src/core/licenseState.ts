@@ -1,0 +1,53 @@
+/** The outcomes a user can be in, as DESIGN.md lists them, plus `suspended` for a paused license. */
+export type LicenseStatus = 'unlicensed' | 'active' | 'grace' | 'limited' | 'expired' | 'suspended' | 'revoked'
+
+/** What the last attempt to reach the license server found. */
+export type Connectivity = 'online' | 'offline' | 'server-error' | 'interference'
+
+/** Why a feature is on or off; `ok` and `kept_critical` are the codes of a feature that works. */
+export type FeatureReason =
+  | 'ok'
+  | 'kept_critical'
+  | 'not_in_plan'
+  | 'needs_connection'
+  | 'recheck_overdue'
+  | 'clock_suspect'
+  | 'license_expired'
+  | 'license_suspended'
+  | 'license_revoked'
+  | 'no_license'
+
+export type RemediationCode =
+  | 'activate'
+  | 'reactivate'
+  | 'connect'
+  | 'fix_clock'
+  | 'renew'
+  | 'export_now'
+  | 'contact_vendor'
+  | 'retry_later'
+
+export interface Remediation {
+  code: RemediationCode
+  text: string
+}
+
+/** The answer of `GET /_license/state`; times are epoch milliseconds or null. */
+export interface LicenseState {
+  status: LicenseStatus
+  features: Record<string, boolean>
+  reasons: Record<string, FeatureReason>
+  connectivity: Connectivity
+  verifiedAt: number | null
+  nextCheckAt: number | null
+  graceEndsAt: number | null
+  termEndsAt: number | null
+  criticalUntil: number | null
+  clockSuspect: boolean
+  license: { id: string; product: string; plan: string; deviceId: string } | null
+  remediation: Remediation[]
+  /** Why a stored grant could not be used (a core error code), when there was one. */
+  problem: string | null
+  /** Why a revocation was issued (`revoked`, `deactivated`, `device_removed`), when status is `revoked`. */
+  revocationReason: string | null
+}

@@ -1,0 +1,57 @@
+import * as v from 'valibot'
+import { isDuration } from './duration.ts'
+import { ManifestInvalid } from './errors.ts'
+import { OFFLINE_CLASSES, describeIssues } from './grant.ts'
+
+const ID = /^[a-z][a-z0-9._-]{0,63}$/
+const id = (what: string) =>
+  v.pipe(v.string(), v.regex(ID, `${what} must be lowercase letters, digits, ".", "_" or "-", starting with a letter`))
+const duration = v.pipe(
+  v.string(),
+  v.check(isDuration, 'must be an ISO 8601 duration in weeks, days, hours, minutes or seconds, like P7D'),
+)
+
+const FeatureSchema = v.strictObject({
+  offline: v.picklist(OFFLINE_CLASSES, 'offline must be "always", "window" or "online"'),
+  critical: v.optional(v.boolean()),
+  description: v.optional(v.pipe(v.string(), v.maxLength(500))),
+})
+
+const ProductSchema = v.strictObject({
+  name: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+  features: v.record(id('feature name'), FeatureSchema),
+  plans: v.record(id('plan name'), v.strictObject({ features: v.array(id('feature name')) })),
+  recheckEvery: duration,
+  grace: duration,
+  keepCritical: duration,
+  seatReleaseAfter: v.nullable(duration),
+})
+
+const ManifestSchema = v.strictObject({
+  products: v.record(id('product id'), ProductSchema),
+})
+
+/** The policy of one product: features with their offline class, plans, and the time windows. */
+export type ProductManifest = v.InferOutput<typeof ProductSchema>
+/** The living policy: every product the server licenses. */
+export type Manifest = v.InferOutput<typeof ManifestSchema>
+export type FeatureDefinition = v.InferOutput<typeof FeatureSchema>
+
+/** Validates a manifest, including that every plan names only defined features; throws `manifest_invalid` with readable issues. */
+export function parseManifest(input: unknown): Manifest {
+  const result = v.safeParse(ManifestSchema, input)
+  if (!result.success) throw new ManifestInvalid([describeIssues(result.issues)])
+  const problems: string[] = []
+  for (const [productId, product] of Object.entries(result.output.products)) {
+    if (Object.keys(product.plans).length === 0) problems.push(`products.${productId}.plans: at least one plan is needed`)
+    for (const [planName, plan] of Object.entries(product.plans)) {
+      for (const feature of plan.features) {
+        if (!(feature in product.features)) {
+          problems.push(`products.${productId}.plans.${planName}: unknown feature "${feature}"`)
+        }
+      }
+    }
+  }
+  if (problems.length > 0) throw new ManifestInvalid(problems)
+  return result.output
+}

@@ -1,0 +1,40 @@
+import type { CryptoKey, JWK } from 'jose'
+import { LeewayError, ProofInvalid } from './errors.ts'
+import { readHeader, signCompact, verifyCompact } from './jws.ts'
+
+export const PROOF_TYP = 'leeway-proof+jwt'
+/** How far a proof's `ts` may be from the verifier's clock, either way. */
+export const PROOF_MAX_SKEW_SECONDS = 300
+
+export interface ProofClaims {
+  jti: string
+  ts: number
+}
+
+/** Signs a proof of possession of the device key for the grant `jti`, at `ts` (seconds). */
+export async function signProof(claims: ProofClaims, deviceKey: CryptoKey): Promise<string> {
+  return signCompact(claims, deviceKey, { typ: PROOF_TYP })
+}
+
+/**
+ * Verifies a proof: signed by `devicePublicKey`, for the grant `jti`, and fresh. Every failure is
+ * `proof_invalid`, so a caller cannot learn which part of a forged proof was wrong.
+ */
+export async function verifyProof(
+  token: unknown,
+  devicePublicKey: CryptoKey | JWK,
+  options: { jti: string; now: number },
+): Promise<ProofClaims> {
+  try {
+    readHeader(token, PROOF_TYP)
+    const { jti, ts } = await verifyCompact(token as string, devicePublicKey, 'proof')
+    if (jti !== options.jti) throw new ProofInvalid('proof is for another grant')
+    if (!Number.isSafeInteger(ts)) throw new ProofInvalid('proof ts is not a whole number of seconds')
+    const skew = Math.abs((ts as number) - Math.floor(options.now / 1000))
+    if (skew > PROOF_MAX_SKEW_SECONDS) throw new ProofInvalid('proof ts is more than 5 minutes from server time')
+    return { jti, ts: ts as number }
+  } catch (error) {
+    if (error instanceof ProofInvalid) throw error
+    throw new ProofInvalid(`proof rejected: ${error instanceof LeewayError ? error.code : 'invalid'}`)
+  }
+}
