@@ -32,6 +32,6 @@ export default defineConfig({
         },
       },
     ],
-    forbidOnly: !!process.env.CI,
+    allowOnly: !process.env.CI,
   },
 })

@@ -5,7 +5,9 @@ import { AlgNotAllowed, LeewayError, SignatureInvalid, TokenMalformed, TypMismat
 /** The only signature algorithm Leeway accepts anywhere. */
 export const ALG = 'ES256'
 
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+// The signature may be empty so that an unsecured token (`alg: "none"`, which has none) is read far
+// enough to be rejected as alg_not_allowed rather than token_malformed.
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 // Far above any real grant (a few KiB); stops a hostile token from costing memory before it is read.
 const MAX_TOKEN_LENGTH = 16_384
 

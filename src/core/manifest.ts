@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { isDuration } from './duration.ts'
+import { isDuration, parseDuration } from './duration.ts'
 import { ManifestInvalid } from './errors.ts'
 import { OFFLINE_CLASSES, describeIssues } from './grant.ts'
 
@@ -21,7 +21,11 @@ const ProductSchema = v.strictObject({
   name: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
   features: v.record(id('feature name'), FeatureSchema),
   plans: v.record(id('plan name'), v.strictObject({ features: v.array(id('feature name')) })),
-  recheckEvery: duration,
+  // A zero recheck would sign grants whose `pol.recheck` fails the grant schema on every device.
+  recheckEvery: v.pipe(
+    duration,
+    v.check((value) => !isDuration(value) || parseDuration(value) > 0, 'must be longer than zero'),
+  ),
   grace: duration,
   keepCritical: duration,
   seatReleaseAfter: v.nullable(duration),

@@ -1,0 +1,60 @@
+import { serveStatic } from '@hono/node-server/serve-static'
+import { Hono } from 'hono'
+import { ApiError } from './http/ApiError.ts'
+import { adminAuth } from './http/adminAuth.ts'
+import { adminKeyRoutes } from './routes/admin/keys.ts'
+import { adminLicenseRoutes } from './routes/admin/licenses.ts'
+import { adminManifestRoutes } from './routes/admin/manifest.ts'
+import { healthzRoute } from './routes/healthz.ts'
+import { activateRoute } from './routes/public/activate.ts'
+import { deactivateRoute } from './routes/public/deactivate.ts'
+import { keysRoute } from './routes/public/keys.ts'
+import { offlineActivateRoute } from './routes/public/offlineActivate.ts'
+import { validateRoute } from './routes/public/validate.ts'
+import { createServices } from './services.ts'
+import type { AppDeps } from './services.ts'
+
+/** The license server as a Hono app: every route, one error handler; it opens no port. */
+export function createApp(deps: AppDeps): Hono {
+  const s = createServices(deps)
+  const app = new Hono()
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) {
+      if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(error.retryAfterSeconds))
+      return c.json(error.toJSON(), error.status)
+    }
+    console.error(error)
+    return c.json({ error: { code: 'internal', message: 'internal error' } }, 500)
+  })
+
+  healthzRoute(app, s)
+  activateRoute(app, s)
+  validateRoute(app, s)
+  deactivateRoute(app, s)
+  offlineActivateRoute(app, s)
+  keysRoute(app, s)
+
+  const admin = new Hono()
+  admin.use('*', adminAuth(deps.adminToken))
+  adminLicenseRoutes(admin, s)
+  adminManifestRoutes(admin, s)
+  adminKeyRoutes(admin, s)
+  app.route('/admin/v1', admin)
+
+  const notFound = (path: string) => new ApiError('not_found', `no route ${path}`)
+  app.all('/api/*', (c) => {
+    throw notFound(c.req.path)
+  })
+  app.all('/admin/v1/*', (c) => {
+    throw notFound(c.req.path)
+  })
+
+  if (deps.staticDir) {
+    app.use('*', serveStatic({ root: deps.staticDir }))
+    // The app routes in the page: unknown paths get the app shell.
+    app.get('*', serveStatic({ root: deps.staticDir, path: 'index.html' }))
+  }
+  app.notFound((c) => c.json(notFound(c.req.path).toJSON(), 404))
+  return app
+}

@@ -1,0 +1,23 @@
+/** The manifest a fresh server starts with: the demo notes app and its features. */
+export const DEMO_MANIFEST = {
+  products: {
+    notes: {
+      name: 'Leeway Notes',
+      features: {
+        'notes.edit': { offline: 'always', description: 'Create, edit and delete notes' },
+        'notes.search': { offline: 'always', description: 'Search your notes' },
+        'export.file': { offline: 'window', critical: true, description: 'Export notes as Markdown files' },
+        templates: { offline: 'window', description: 'Start notes from templates' },
+        'share.link': { offline: 'online', description: 'Share a read-only link' },
+      },
+      plans: {
+        free: { features: ['notes.edit', 'notes.search'] },
+        pro: { features: ['notes.edit', 'notes.search', 'export.file', 'templates', 'share.link'] },
+      },
+      recheckEvery: 'P1D',
+      grace: 'P7D',
+      keepCritical: 'P14D',
+      seatReleaseAfter: 'P90D',
+    },
+  },
+} as const

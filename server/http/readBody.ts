@@ -1,0 +1,35 @@
+import type { Context } from 'hono'
+import * as v from 'valibot'
+import { ApiError } from './ApiError.ts'
+
+/** Largest request body any endpoint accepts. */
+export const MAX_BODY_BYTES = 64 * 1024
+
+/**
+ * Reads a JSON body and checks it against `schema`. Anything else is `bad_request` with a message
+ * naming the first field at fault, before the handler touches storage.
+ */
+export async function readBody<TSchema extends v.GenericSchema>(
+  c: Context,
+  schema: TSchema,
+): Promise<v.InferOutput<TSchema>> {
+  const type = c.req.header('content-type') ?? ''
+  if (!/^application\/json\b/i.test(type)) throw new ApiError('bad_request', 'body must be JSON (Content-Type: application/json)')
+  const text = await c.req.text()
+  if (new TextEncoder().encode(text).length > MAX_BODY_BYTES) {
+    throw new ApiError('bad_request', `body is larger than ${MAX_BODY_BYTES} bytes`, { status: 413 })
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new ApiError('bad_request', 'body is not valid JSON')
+  }
+  const result = v.safeParse(schema, json)
+  if (!result.success) {
+    const issue = result.issues[0]
+    const path = issue ? v.getDotPath(issue) : null
+    throw new ApiError('bad_request', path ? `${path}: ${issue?.message}` : `body: ${issue?.message ?? 'invalid'}`)
+  }
+  return result.output
+}

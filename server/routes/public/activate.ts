@@ -1,0 +1,36 @@
+import type { Hono } from 'hono'
+import * as v from 'valibot'
+import { ApiError } from '../../http/ApiError.ts'
+import { clientAddress } from '../../http/clientAddress.ts'
+import { readBody } from '../../http/readBody.ts'
+import { identifier, licenseKey, publicJwk, shortText } from '../../http/schemas.ts'
+import type { Services } from '../../services.ts'
+
+const ActivateBody = v.object({
+  licenseKey,
+  device: v.object({
+    id: identifier,
+    name: shortText(100),
+    platform: shortText(100),
+    publicKey: publicJwk,
+  }),
+})
+
+/** `POST /api/v1/activate`: a seat for this device and its first grant. */
+export function activateRoute(app: Hono, s: Services): void {
+  app.post('/api/v1/activate', async (c) => {
+    limitActivations(s, clientAddress(c, s.trustProxy))
+    const body = await readBody(c, ActivateBody)
+    return c.json(await s.licenses.activate(body.licenseKey, body.device))
+  })
+}
+
+/** Activation attempts per client address: guessing keys must be slow. */
+export function limitActivations(s: Services, address: string): void {
+  const decision = s.activationsPerAddress.take(address)
+  if (!decision.ok) {
+    throw new ApiError('rate_limited', 'too many activation attempts from this address; try again later', {
+      retryAfterSeconds: decision.retryAfterSeconds,
+    })
+  }
+}

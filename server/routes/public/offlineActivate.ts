@@ -1,0 +1,18 @@
+import type { Hono } from 'hono'
+import * as v from 'valibot'
+import { clientAddress } from '../../http/clientAddress.ts'
+import { readBody } from '../../http/readBody.ts'
+import { licenseKey, token } from '../../http/schemas.ts'
+import type { Services } from '../../services.ts'
+import { limitActivations } from './activate.ts'
+
+const OfflineActivateBody = v.object({ licenseKey, requestCode: token })
+
+/** `POST /api/v1/offline/activate`: a license file for an air-gapped device's request code. */
+export function offlineActivateRoute(app: Hono, s: Services): void {
+  app.post('/api/v1/offline/activate', async (c) => {
+    limitActivations(s, clientAddress(c, s.trustProxy))
+    const body = await readBody(c, OfflineActivateBody)
+    return c.json(await s.licenses.activateOffline(body.licenseKey, body.requestCode))
+  })
+}

@@ -1,0 +1,181 @@
+import { ApiError } from '../http/ApiError.ts'
+import type { DeviceRow, LicenseRow, Store } from '../storage/Store.ts'
+import { newLicenseId } from './ids.ts'
+import { generateLicenseKey, hashLicenseKey, normalizeLicenseKey } from './licenseKeys.ts'
+import type { ManifestService } from './ManifestService.ts'
+
+export interface NewLicense {
+  product: string
+  plan: string
+  seats: number
+  termEnd?: number | null | undefined
+  recheckEvery?: string | null | undefined
+  grace?: string | null | undefined
+  note?: string | null | undefined
+}
+
+/** A license as the admin API shows it (never its key, which only creation returns). */
+export interface LicenseView {
+  id: string
+  product: string
+  plan: string
+  seats: number
+  seatsUsed?: number
+  status: LicenseRow['status']
+  statusReason: string | null
+  termEnd: number | null
+  recheckEvery: string | null
+  grace: string | null
+  note: string | null
+  createdAt: number
+  updatedAt: number
+}
+
+export interface DeviceView {
+  id: string
+  name: string
+  platform: string
+  state: DeviceRow['state']
+  activatedAt: number
+  lastSeenAt: number
+  releasedAt: number | null
+}
+
+const STATUS_FOR_ACTION = { revoke: 'revoked', suspend: 'suspended', reinstate: 'active' } as const
+export type StatusAction = keyof typeof STATUS_FOR_ACTION
+
+/** The vendor's operations on licenses and devices; each takes effect at a device's next check. */
+export class AdminService {
+  readonly #store: Store
+  readonly #manifests: ManifestService
+  readonly #keyHashSecret: string
+  readonly #now: () => number
+
+  constructor(store: Store, manifests: ManifestService, keyHashSecret: string, now: () => number) {
+    this.#store = store
+    this.#manifests = manifests
+    this.#keyHashSecret = keyHashSecret
+    this.#now = now
+  }
+
+  /** Creates a license; the returned `key` is shown only here and stored only as a keyed hash. */
+  async createLicense(input: NewLicense): Promise<LicenseView & { key: string }> {
+    const { product } = await this.#manifests.product(input.product).catch(() => {
+      throw new ApiError('bad_request', `product: "${input.product}" is not in the manifest`)
+    })
+    if (!Object.hasOwn(product.plans, input.plan)) {
+      throw new ApiError('bad_request', `plan: "${input.plan}" is not a plan of ${input.product}`)
+    }
+    const now = this.#now()
+    const key = generateLicenseKey()
+    const normalized = normalizeLicenseKey(key)
+    if (!normalized) throw new Error('generated license key does not normalise')
+    const row: LicenseRow = {
+      id: newLicenseId(now),
+      key_hash: hashLicenseKey(normalized, this.#keyHashSecret),
+      product: input.product,
+      plan: input.plan,
+      seats: input.seats,
+      status: 'active',
+      status_reason: null,
+      status_changed_at: null,
+      term_end: input.termEnd ?? null,
+      recheck_every: input.recheckEvery === null ? 'never' : (input.recheckEvery ?? null),
+      grace: input.grace ?? null,
+      note: input.note ?? null,
+      created_at: now,
+      updated_at: now,
+    }
+    await this.#store.insertLicense(row)
+    return { ...toLicenseView(row), key }
+  }
+
+  async listLicenses(after: string | undefined, limit: number): Promise<{ items: LicenseView[]; nextCursor: string | null }> {
+    const rows = await this.#store.listLicenses({ after, limit: limit + 1 })
+    const page = rows.slice(0, limit)
+    return {
+      items: page.map(toLicenseView),
+      nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+    }
+  }
+
+  async showLicense(id: string): Promise<LicenseView & { devices: DeviceView[] }> {
+    const license = await this.#mustFind(id)
+    const devices = (await this.#store.listDevices(id)).map(toDeviceView)
+    return {
+      ...toLicenseView(license),
+      seatsUsed: devices.filter((device) => device.state === 'active').length,
+      devices,
+    }
+  }
+
+  async listDevices(id: string): Promise<DeviceView[]> {
+    await this.#mustFind(id)
+    return (await this.#store.listDevices(id)).map(toDeviceView)
+  }
+
+  async setStatus(id: string, action: StatusAction, reason: string | undefined): Promise<LicenseView> {
+    await this.#mustFind(id)
+    const now = this.#now()
+    const updated = await this.#store.updateLicense(id, {
+      status: STATUS_FOR_ACTION[action],
+      status_reason: reason ?? null,
+      status_changed_at: now,
+      updated_at: now,
+    })
+    if (!updated) throw new ApiError('not_found', `no license ${id}`)
+    return toLicenseView(updated)
+  }
+
+  async renew(id: string, termEnd: number): Promise<LicenseView> {
+    await this.#mustFind(id)
+    const updated = await this.#store.updateLicense(id, { term_end: termEnd, updated_at: this.#now() })
+    if (!updated) throw new ApiError('not_found', `no license ${id}`)
+    return toLicenseView(updated)
+  }
+
+  /** Frees a device's seat; the device gets a signed revocation at its next check. */
+  async removeDevice(id: string, deviceId: string): Promise<DeviceView> {
+    await this.#mustFind(id)
+    const device = await this.#store.findDevice(id, deviceId)
+    if (!device) throw new ApiError('not_found', `license ${id} has no device ${deviceId}`)
+    const removed = await this.#store.releaseDevice(id, deviceId, 'removed', this.#now())
+    if (!removed) throw new ApiError('not_found', `license ${id} has no device ${deviceId}`)
+    return toDeviceView(removed)
+  }
+
+  async #mustFind(id: string): Promise<LicenseRow> {
+    const license = await this.#store.findLicense(id)
+    if (!license) throw new ApiError('not_found', `no license ${id}`)
+    return license
+  }
+}
+
+export function toLicenseView(row: LicenseRow): LicenseView {
+  return {
+    id: row.id,
+    product: row.product,
+    plan: row.plan,
+    seats: row.seats,
+    status: row.status,
+    statusReason: row.status_reason,
+    termEnd: row.term_end,
+    recheckEvery: row.recheck_every,
+    grace: row.grace,
+    note: row.note,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function toDeviceView(row: DeviceRow): DeviceView {
+  return {
+    id: row.device_id,
+    name: row.name,
+    platform: row.platform,
+    state: row.state,
+    activatedAt: row.activated_at,
+    lastSeenAt: row.last_seen_at,
+    releasedAt: row.released_at,
+  }
+}

@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto'
+import {
+  LeewayError,
+  PROOF_MAX_SKEW_SECONDS,
+  encodeLicenseFile,
+  parseDuration,
+  GRANT_TYP,
+  readHeader,
+  thumbprint,
+  verifyGrant,
+  verifyProof,
+  verifyRequestCode,
+} from '../../src/core/index.ts'
+import type { GrantClaims, PublicJwk } from '../../src/core/index.ts'
+import { ApiError } from '../http/ApiError.ts'
+import type { KeyService } from '../keys/KeyService.ts'
+import type { DeviceRow, LicenseRow, Store } from '../storage/Store.ts'
+import type { GrantIssuer } from './GrantIssuer.ts'
+import { hashLicenseKey, normalizeLicenseKey } from './licenseKeys.ts'
+import type { ManifestService } from './ManifestService.ts'
+import type { RateLimiter } from './RateLimiter.ts'
+
+export interface DeviceInfo {
+  id: string
+  name: string
+  platform: string
+  publicKey: PublicJwk
+}
+
+export interface GrantResponse {
+  grant: string
+  certs: string[]
+  serverTime: number
+}
+
+export type CheckResult = { ok: true; grant: string } | { ok: false; error: { code: string; message: string } }
+
+export interface LicenseServiceDeps {
+  store: Store
+  keys: KeyService
+  manifests: ManifestService
+  issuer: GrantIssuer
+  keyHashSecret: string
+  now: () => number
+  activationsPerLicense: RateLimiter
+}
+
+/** The device-facing operations: activate, validate, deactivate and air-gapped activation. */
+export class LicenseService {
+  readonly #deps: LicenseServiceDeps
+
+  constructor(deps: LicenseServiceDeps) {
+    this.#deps = deps
+  }
+
+  /** Online activation: checks the key and the license, takes a seat, returns a grant. */
+  async activate(licenseKey: string, device: DeviceInfo): Promise<GrantResponse> {
+    const license = await this.#licenseForKey(licenseKey)
+    const now = this.#deps.now()
+    const grant = await this.#bind(license, { ...device, jkt: await thumbprint(device.publicKey) }, now)
+    return this.#respond(grant, now)
+  }
+
+  /** Air-gapped activation: the device's signed request code in, a license file (JSON text) out. */
+  async activateOffline(licenseKey: string, requestCode: string): Promise<{ licenseFile: string }> {
+    const now = this.#deps.now()
+    const request = await this.#verifyOr(() => verifyRequestCode(requestCode, { now }), 'proof_invalid')
+    const license = await this.#licenseForKey(licenseKey)
+    const grant = await this.#bind(
+      license,
+      { id: request.dev, name: request.name || 'Offline device', platform: request.platform, publicKey: request.jwk, jkt: request.jkt },
+      now,
+    )
+    return { licenseFile: encodeLicenseFile(await this.#respond(grant, now)) }
+  }
+
+  /** One re-verification per check; each result is a fresh grant or an error, never both. */
+  async validate(checks: readonly { grant: string; proof: string }[]): Promise<{ results: CheckResult[]; certs: string[]; serverTime: number }> {
+    const results: CheckResult[] = []
+    // In order, one at a time: a batch is one device's grants, and SQLite serialises writes anyway.
+    for (const check of checks) {
+      try {
+        const { license, device, now } = await this.#verifyCheck(check)
+        const fresh = await this.#deps.store.checkInDevice(license.id, device.device_id, now)
+        if (!fresh) throw new ApiError('device_unknown', 'this device is not activated for the license')
+        const { grant } = await this.#deps.issuer.issue(license, fresh, now)
+        results.push({ ok: true, grant })
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error
+        results.push({ ok: false, error: { code: error.code, message: error.message } })
+      }
+    }
+    const serverTime = this.#deps.now()
+    return { results, certs: await this.#deps.keys.certificates(serverTime), serverTime }
+  }
+
+  /** Frees this device's seat at the user's request; answers with a signed revocation for it. */
+  async deactivate(check: { grant: string; proof: string }): Promise<GrantResponse> {
+    const { license, device, now } = await this.#verifyCheck(check)
+    const released = await this.#deps.store.releaseDevice(license.id, device.device_id, 'released', now)
+    if (!released) throw new ApiError('device_unknown', 'this device is not activated for the license')
+    const { grant } = await this.#deps.issuer.issue(license, released, now)
+    return this.#respond(grant, now)
+  }
+
+  async #licenseForKey(licenseKey: string): Promise<LicenseRow> {
+    const normalized = normalizeLicenseKey(licenseKey)
+    const license = normalized
+      ? await this.#deps.store.findLicenseByKeyHash(hashLicenseKey(normalized, this.#deps.keyHashSecret))
+      : undefined
+    if (!license) throw new ApiError('license_key_invalid', 'no license has this key; check it for typos')
+    const decision = this.#deps.activationsPerLicense.take(license.id)
+    if (!decision.ok) {
+      throw new ApiError('rate_limited', 'too many activations of this license; try again later', {
+        retryAfterSeconds: decision.retryAfterSeconds,
+      })
+    }
+    if (license.status === 'revoked') throw new ApiError('license_revoked', 'this license has been revoked')
+    if (license.status === 'suspended') throw new ApiError('license_suspended', 'this license is suspended')
+    if (license.term_end !== null && license.term_end <= this.#deps.now()) {
+      throw new ApiError('license_expired', 'this license has expired; renew it to activate devices')
+    }
+    return license
+  }
+
+  async #bind(license: LicenseRow, device: DeviceInfo & { jkt: string }, now: number): Promise<string> {
+    const { product } = await this.#deps.manifests.product(license.product)
+    const releaseAfter = product.seatReleaseAfter === null ? null : parseDuration(product.seatReleaseAfter) * 1000
+    const outcome = await this.#deps.store.activateDevice(
+      license.id,
+      {
+        deviceId: device.id,
+        name: device.name,
+        platform: device.platform,
+        publicJwk: JSON.stringify(device.publicKey),
+        jkt: device.jkt,
+      },
+      now,
+      releaseAfter === null ? null : now - releaseAfter,
+    )
+    if (!outcome.ok) {
+      if (outcome.reason === 'seat_limit_reached') {
+        throw new ApiError(
+          'seat_limit_reached',
+          `all ${license.seats} seats of this license are in use; deactivate another device to free one`,
+        )
+      }
+      throw new ApiError('license_key_invalid', 'no license has this key')
+    }
+    return (await this.#deps.issuer.issue(outcome.license, outcome.device, now)).grant
+  }
+
+  /** Verifies a grant we signed and the device's proof of possession, and rejects replays. */
+  async #verifyCheck(check: { grant: string; proof: string }): Promise<{ license: LicenseRow; device: DeviceRow; now: number }> {
+    const now = this.#deps.now()
+    const kid = this.#kidOf(check.grant)
+    if (kid !== undefined) await this.#deps.keys.knows(kid)
+    const ring = await this.#deps.keys.ring()
+    const claims: GrantClaims = await this.#verifyOr(() => verifyGrant(check.grant, ring, { now }), 'grant_invalid')
+    const license = await this.#deps.store.findLicense(claims.sub)
+    if (!license || license.product !== claims.aud) throw new ApiError('grant_invalid', 'the grant names no license of this server')
+    const device = await this.#deps.store.findDevice(license.id, claims.dev)
+    if (!device) throw new ApiError('device_unknown', 'this device is not activated for the license')
+    if (device.jkt !== claims.cnf.jkt) {
+      throw new ApiError('grant_invalid', 'this device was activated again with another key; use the newer grant')
+    }
+    await this.#verifyOr(() => verifyProof(check.proof, JSON.parse(device.public_jwk) as PublicJwk, { jti: claims.jti, now }), 'proof_invalid')
+    const proofHash = createHash('sha256').update(check.proof).digest('base64url')
+    const fresh = await this.#deps.store.rememberProof(proofHash, now + 2 * PROOF_MAX_SKEW_SECONDS * 1000, now)
+    if (!fresh) throw new ApiError('proof_invalid', 'this proof was already used; sign a new one')
+    return { license, device, now }
+  }
+
+  #kidOf(token: string): string | undefined {
+    try {
+      const { kid } = readHeader(token, GRANT_TYP)
+      return typeof kid === 'string' && kid.length <= 128 ? kid : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  async #respond(grant: string, now: number): Promise<GrantResponse> {
+    return { grant, certs: await this.#deps.keys.certificates(now), serverTime: now }
+  }
+
+  async #verifyOr<T>(verify: () => Promise<T>, code: 'grant_invalid' | 'proof_invalid'): Promise<T> {
+    try {
+      return await verify()
+    } catch (error) {
+      if (error instanceof LeewayError) throw new ApiError(code, `${error.code}: ${error.message}`)
+      throw error
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { parseManifest } from '../../src/core/index.ts'
+import type { Manifest, ProductManifest } from '../../src/core/index.ts'
+import { ApiError } from '../http/ApiError.ts'
+import type { Store } from '../storage/Store.ts'
+
+export interface ManifestVersion {
+  version: number
+  manifest: Manifest
+  author: string
+  note: string
+  createdAt: number
+}
+
+// Other instances may publish a new version; re-reading at most this often keeps reads cheap.
+const CACHE_MS = 2_000
+
+/** The living policy: the current manifest version, read through a short cache. */
+export class ManifestService {
+  readonly #store: Store
+  readonly #now: () => number
+  #cached: { at: number; value: ManifestVersion } | undefined
+
+  constructor(store: Store, now: () => number) {
+    this.#store = store
+    this.#now = now
+  }
+
+  async current(): Promise<ManifestVersion> {
+    const now = this.#now()
+    if (this.#cached && now - this.#cached.at < CACHE_MS) return this.#cached.value
+    const row = await this.#store.currentManifest()
+    if (!row) throw new ApiError('internal', 'no manifest: run `leeway init`')
+    const value: ManifestVersion = {
+      version: row.version,
+      manifest: parseManifest(JSON.parse(row.body)),
+      author: row.author,
+      note: row.note,
+      createdAt: row.created_at,
+    }
+    this.#cached = { at: now, value }
+    return value
+  }
+
+  /** The product's policy and the version it belongs to; `conflict` if the manifest no longer has it. */
+  async product(productId: string): Promise<{ version: number; product: ProductManifest }> {
+    const { version, manifest } = await this.current()
+    const product = Object.hasOwn(manifest.products, productId) ? manifest.products[productId] : undefined
+    if (!product) throw new ApiError('conflict', `product ${productId} is not in the current manifest`)
+    return { version, product }
+  }
+
+  /** Validates and stores a new version; it takes effect at each device's next check. */
+  async publish(input: unknown, author: string, note: string): Promise<ManifestVersion> {
+    const manifest = parseManifest(input)
+    const row = await this.#store.appendManifest({
+      body: JSON.stringify(manifest),
+      author,
+      note,
+      created_at: this.#now(),
+    })
+    this.#cached = undefined
+    return { version: row.version, manifest, author, note, createdAt: row.created_at }
+  }
+}

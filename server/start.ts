@@ -1,0 +1,31 @@
+import { resolve } from 'node:path'
+import { buildApp } from './buildApp.ts'
+import { openDataDir } from './dataDir.ts'
+import { listen } from './main.ts'
+
+// `npm start`: first run creates the data folder and a demo license; every run builds the app with
+// the root key pinned and serves app and API on one port.
+const dataDir = process.env.LEEWAY_DATA ?? './data'
+const port = Number(process.env.PORT ?? 8787)
+const host = process.env.HOST ?? '127.0.0.1'
+const staticDir = resolve('dist')
+
+const data = await openDataDir(dataDir, { seedDemo: true })
+if (process.env.LEEWAY_SKIP_BUILD !== '1') {
+  console.log('Building the app with the root key pinned…')
+  await buildApp({ rootPublicJwk: data.rootPublicJwk, outDir: staticDir, quiet: true })
+}
+const server = await listen(data, { port, host, staticDir, trustProxy: process.env.LEEWAY_TRUST_PROXY === '1' })
+
+console.log(`Leeway is running at ${server.url}`)
+console.log(`Data folder: ${data.dir}`)
+console.log(`Admin token: ${data.adminToken}`)
+if (data.demo) console.log(`Demo license key: ${data.demo.key}`)
+
+const stop = async () => {
+  await server.close()
+  await data.store.close()
+  process.exit(0)
+}
+process.once('SIGINT', () => void stop())
+process.once('SIGTERM', () => void stop())

@@ -1,0 +1,247 @@
+import { sql } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
+import type { Database } from './schema.ts'
+import type {
+  ActivationOutcome,
+  DeviceRegistration,
+  DeviceRow,
+  LicenseRow,
+  ManifestRow,
+  SigningKeyRow,
+  Store,
+} from './Store.ts'
+
+export type Backend = 'sqlite' | 'postgres'
+
+// Expired proofs are swept on every Nth insert rather than on a timer, so a quiet server does no work.
+const PROOF_SWEEP_EVERY = 500
+
+/** The `Store` over Kysely; SQL is shared by both backends, with row locks where PostgreSQL needs them. */
+export class KyselyStore implements Store {
+  readonly #db: Kysely<Database>
+  readonly #backend: Backend
+  #proofInserts = 0
+
+  constructor(db: Kysely<Database>, backend: Backend) {
+    this.#db = db
+    this.#backend = backend
+  }
+
+  get db(): Kysely<Database> {
+    return this.#db
+  }
+
+  async insertLicense(row: LicenseRow): Promise<void> {
+    await this.#db.insertInto('licenses').values(row).execute()
+  }
+
+  async findLicense(id: string): Promise<LicenseRow | undefined> {
+    return this.#db.selectFrom('licenses').selectAll().where('id', '=', id).executeTakeFirst()
+  }
+
+  async findLicenseByKeyHash(keyHash: string): Promise<LicenseRow | undefined> {
+    return this.#db.selectFrom('licenses').selectAll().where('key_hash', '=', keyHash).executeTakeFirst()
+  }
+
+  async listLicenses(options: { after?: string | undefined; limit: number }): Promise<LicenseRow[]> {
+    let query = this.#db.selectFrom('licenses').selectAll().orderBy('id').limit(options.limit)
+    if (options.after !== undefined) query = query.where('id', '>', options.after)
+    return query.execute()
+  }
+
+  async updateLicense(
+    id: string,
+    patch: Partial<Omit<LicenseRow, 'id' | 'key_hash' | 'created_at'>>,
+  ): Promise<LicenseRow | undefined> {
+    return this.#db.updateTable('licenses').set(patch).where('id', '=', id).returningAll().executeTakeFirst()
+  }
+
+  async listDevices(licenseId: string): Promise<DeviceRow[]> {
+    return this.#db
+      .selectFrom('devices')
+      .selectAll()
+      .where('license_id', '=', licenseId)
+      .orderBy('activated_at')
+      .execute()
+  }
+
+  async findDevice(licenseId: string, deviceId: string): Promise<DeviceRow | undefined> {
+    return this.#db
+      .selectFrom('devices')
+      .selectAll()
+      .where('license_id', '=', licenseId)
+      .where('device_id', '=', deviceId)
+      .executeTakeFirst()
+  }
+
+  async activateDevice(
+    licenseId: string,
+    registration: DeviceRegistration,
+    now: number,
+    releaseIdleBefore: number | null,
+  ): Promise<ActivationOutcome> {
+    return this.#db.transaction().execute(async (trx) => {
+      const license = await this.#lockLicense(trx, licenseId)
+      if (!license) return { ok: false, reason: 'not_found' }
+      if (releaseIdleBefore !== null) {
+        await trx
+          .updateTable('devices')
+          .set({ state: 'released', released_at: now })
+          .where('license_id', '=', licenseId)
+          .where('state', '=', 'active')
+          .where('last_seen_at', '<', releaseIdleBefore)
+          .execute()
+      }
+      const existing = await trx
+        .selectFrom('devices')
+        .selectAll()
+        .where('license_id', '=', licenseId)
+        .where('device_id', '=', registration.deviceId)
+        .executeTakeFirst()
+      if (existing?.state !== 'active') {
+        const { taken } = await trx
+          .selectFrom('devices')
+          .select((eb) => eb.fn.countAll<number>().as('taken'))
+          .where('license_id', '=', licenseId)
+          .where('state', '=', 'active')
+          .executeTakeFirstOrThrow()
+        if (Number(taken) >= license.seats) return { ok: false, reason: 'seat_limit_reached' }
+      }
+      const binding = {
+        name: registration.name,
+        platform: registration.platform,
+        public_jwk: registration.publicJwk,
+        jkt: registration.jkt,
+        state: 'active' as const,
+        last_seen_at: now,
+        released_at: null,
+      }
+      const device = existing
+        ? await trx
+            .updateTable('devices')
+            .set({
+              ...binding,
+              seq: sql<number>`seq + 1`,
+              activated_at: existing.state === 'active' ? existing.activated_at : now,
+            })
+            .where('license_id', '=', licenseId)
+            .where('device_id', '=', registration.deviceId)
+            .returningAll()
+            .executeTakeFirstOrThrow()
+        : await trx
+            .insertInto('devices')
+            .values({
+              ...binding,
+              license_id: licenseId,
+              device_id: registration.deviceId,
+              seq: 1,
+              activated_at: now,
+            })
+            .returningAll()
+            .executeTakeFirstOrThrow()
+      return { ok: true, device, license }
+    })
+  }
+
+  async checkInDevice(licenseId: string, deviceId: string, now: number): Promise<DeviceRow | undefined> {
+    return this.#db
+      .updateTable('devices')
+      .set({ seq: sql<number>`seq + 1`, last_seen_at: now })
+      .where('license_id', '=', licenseId)
+      .where('device_id', '=', deviceId)
+      .returningAll()
+      .executeTakeFirst()
+  }
+
+  async releaseDevice(
+    licenseId: string,
+    deviceId: string,
+    state: 'released' | 'removed',
+    now: number,
+  ): Promise<DeviceRow | undefined> {
+    return this.#db
+      .updateTable('devices')
+      .set({ state, released_at: now, seq: sql<number>`seq + 1` })
+      .where('license_id', '=', licenseId)
+      .where('device_id', '=', deviceId)
+      .returningAll()
+      .executeTakeFirst()
+  }
+
+  async rememberProof(proofHash: string, expiresAt: number, now: number): Promise<boolean> {
+    if (++this.#proofInserts % PROOF_SWEEP_EVERY === 0) {
+      await this.#db.deleteFrom('used_proofs').where('expires_at', '<', now).execute()
+    }
+    const inserted = await this.#db
+      .insertInto('used_proofs')
+      .values({ proof_hash: proofHash, expires_at: expiresAt })
+      .onConflict((oc) => oc.column('proof_hash').doNothing())
+      .executeTakeFirst()
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRow[]> {
+    return this.#db.selectFrom('signing_keys').selectAll().orderBy('created_at').execute()
+  }
+
+  async insertSigningKey(row: SigningKeyRow): Promise<void> {
+    await this.#db.insertInto('signing_keys').values(row).execute()
+  }
+
+  async currentManifest(): Promise<ManifestRow | undefined> {
+    return this.#db.selectFrom('manifests').selectAll().orderBy('version', 'desc').limit(1).executeTakeFirst()
+  }
+
+  async appendManifest(row: Omit<ManifestRow, 'version'>): Promise<ManifestRow> {
+    return this.#db.transaction().execute(async (trx) => {
+      const latest = await trx
+        .selectFrom('manifests')
+        .select((eb) => eb.fn.max<number>('version').as('version'))
+        .executeTakeFirst()
+      const version = Number(latest?.version ?? 0) + 1
+      return trx.insertInto('manifests').values({ ...row, version }).returningAll().executeTakeFirstOrThrow()
+    })
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    const row = await this.#db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst()
+    return row?.value
+  }
+
+  async initSetting(key: string, value: string): Promise<string> {
+    await this.#db
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute()
+    const stored = await this.getSetting(key)
+    if (stored === undefined) throw new Error(`setting ${key} could not be stored`)
+    return stored
+  }
+
+  async counts(): Promise<Record<'licenses' | 'devices' | 'signing_keys' | 'manifests', number>> {
+    const count = async (table: 'licenses' | 'devices' | 'signing_keys' | 'manifests') => {
+      const row = await this.#db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+      return Number(row.n)
+    }
+    return {
+      licenses: await count('licenses'),
+      devices: await count('devices'),
+      signing_keys: await count('signing_keys'),
+      manifests: await count('manifests'),
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#db.destroy()
+  }
+
+  async #lockLicense(trx: Transaction<Database>, licenseId: string): Promise<LicenseRow | undefined> {
+    const query = trx.selectFrom('licenses').selectAll().where('id', '=', licenseId)
+    // SQLite serialises writers on its own; PostgreSQL needs the row lock to keep seat counts exact.
+    return (this.#backend === 'postgres' ? query.forUpdate() : query).executeTakeFirst()
+  }
+}

@@ -1,0 +1,75 @@
+import type { Selectable } from 'kysely'
+import type { DeviceTable, LicenseTable, ManifestTable, SigningKeyTable } from './schema.ts'
+
+export type LicenseRow = Selectable<LicenseTable>
+export type DeviceRow = Selectable<DeviceTable>
+export type SigningKeyRow = Selectable<SigningKeyTable>
+export type ManifestRow = Selectable<ManifestTable>
+
+export interface DeviceRegistration {
+  deviceId: string
+  name: string
+  platform: string
+  publicJwk: string
+  jkt: string
+}
+
+export type ActivationOutcome =
+  | { ok: true; device: DeviceRow; license: LicenseRow }
+  | { ok: false; reason: 'seat_limit_reached' | 'not_found' }
+
+/**
+ * Everything the server keeps. Each method that answers has committed durably; seat checks run
+ * inside one transaction with the license locked, so limits hold under concurrent activations.
+ */
+export interface Store {
+  insertLicense(row: LicenseRow): Promise<void>
+  findLicense(id: string): Promise<LicenseRow | undefined>
+  findLicenseByKeyHash(keyHash: string): Promise<LicenseRow | undefined>
+  /** Licenses ordered by id, after the cursor `after` (exclusive). */
+  listLicenses(options: { after?: string | undefined; limit: number }): Promise<LicenseRow[]>
+  updateLicense(
+    id: string,
+    patch: Partial<Omit<LicenseRow, 'id' | 'key_hash' | 'created_at'>>,
+  ): Promise<LicenseRow | undefined>
+
+  listDevices(licenseId: string): Promise<DeviceRow[]>
+  findDevice(licenseId: string, deviceId: string): Promise<DeviceRow | undefined>
+  /**
+   * Takes a seat for a device, or renews the binding of a device that holds one. Devices not seen
+   * since `releaseIdleBefore` give their seats back first. Bumps the device's `seq`.
+   */
+  activateDevice(
+    licenseId: string,
+    registration: DeviceRegistration,
+    now: number,
+    releaseIdleBefore: number | null,
+  ): Promise<ActivationOutcome>
+  /** Records a verified check-in: bumps `seq` and `last_seen_at`; returns the updated device. */
+  checkInDevice(licenseId: string, deviceId: string, now: number): Promise<DeviceRow | undefined>
+  /** Releases (user) or removes (admin) a device's seat; bumps `seq`. */
+  releaseDevice(
+    licenseId: string,
+    deviceId: string,
+    state: 'released' | 'removed',
+    now: number,
+  ): Promise<DeviceRow | undefined>
+
+  /** Remembers a proof until it expires; false if it was seen before (a replay). */
+  rememberProof(proofHash: string, expiresAt: number, now: number): Promise<boolean>
+
+  listSigningKeys(): Promise<SigningKeyRow[]>
+  insertSigningKey(row: SigningKeyRow): Promise<void>
+
+  currentManifest(): Promise<ManifestRow | undefined>
+  /** Stores a new manifest version (the next number) and returns it. */
+  appendManifest(row: Omit<ManifestRow, 'version'>): Promise<ManifestRow>
+
+  getSetting(key: string): Promise<string | undefined>
+  /** Sets a value only if the key has none; returns the value in force. */
+  initSetting(key: string, value: string): Promise<string>
+
+  /** Counts rows per table, for health checks and tests. */
+  counts(): Promise<Record<'licenses' | 'devices' | 'signing_keys' | 'manifests', number>>
+  close(): Promise<void>
+}
