@@ -1,0 +1,37 @@
+import { defineConfig } from '@playwright/test'
+
+export const E2E_PORT = 8799
+export const E2E_DATA = '.tmp/e2e-data'
+
+// Debian's Chromium, never a downloaded one; one worker on 2 cores.
+export default defineConfig({
+  testDir: 'tests/e2e',
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: [['list']],
+  timeout: 60_000,
+  use: {
+    baseURL: `http://127.0.0.1:${E2E_PORT}`,
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    command: `node --import tsx tests/e2e/serve.ts`,
+    url: `http://127.0.0.1:${E2E_PORT}/healthz`,
+    env: { LEEWAY_DATA: E2E_DATA, PORT: String(E2E_PORT) },
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'pipe',
+  },
+})
