@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { defineConfig } from 'vite'
+import { VitePWA } from 'vite-plugin-pwa'
 import type { InlineConfig, Plugin } from 'vite'
 import { isPublicJwk } from './src/core/index.ts'
 import type { PublicJwk } from './src/core/index.ts'
@@ -18,15 +19,46 @@ export interface AppConfigOptions {
   rootJwk: PublicJwk | null
   /** Relative to the app root, or absolute. */
   outDir?: string
+  /** The product this app is licensed as (the `aud` of its grants). */
+  product?: string
+  /** How long the worker waits for the license server before treating it as unreachable. */
+  requestTimeoutMs?: number
 }
 
+/** The worker's wait for a license-server answer unless a build says otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
+
 /** The app's Vite config with the root key pinned; shared by `vite` and `buildApp`. */
-export function createAppConfig({ rootJwk, outDir = 'dist' }: AppConfigOptions): InlineConfig {
+export function createAppConfig({
+  rootJwk,
+  outDir = 'dist',
+  product = process.env.LEEWAY_PRODUCT ?? 'notes',
+  requestTimeoutMs = Number(process.env.LEEWAY_REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_TIMEOUT_MS),
+}: AppConfigOptions): InlineConfig {
   return {
     root: APP_ROOT,
-    // vite-plugin-pwa (injectManifest, sources in sw/) joins this list when the worker lands.
-    plugins: [svelte()],
-    define: rootJwk ? { __LEEWAY_ROOT_JWK__: JSON.stringify(rootJwk) } : {},
+    plugins: [
+      svelte(),
+      // The service worker (sw/sw.ts) is built by the same Vite, with the same `define`s, and gets
+      // the precache manifest of everything the app needs to start offline.
+      VitePWA({
+        strategies: 'injectManifest',
+        srcDir: 'sw',
+        filename: 'sw.ts',
+        injectRegister: false,
+        registerType: 'prompt',
+        manifest: false,
+        injectManifest: { globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest}'] },
+        devOptions: { enabled: false },
+      }),
+    ],
+    define: rootJwk
+      ? {
+          __LEEWAY_ROOT_JWK__: JSON.stringify(rootJwk),
+          __LEEWAY_PRODUCT__: JSON.stringify(product),
+          __LEEWAY_REQUEST_TIMEOUT_MS__: JSON.stringify(requestTimeoutMs),
+        }
+      : {},
     build: { outDir },
     server: {
       // In development the page and the license server run on different ports; `npm start` serves

@@ -10,6 +10,8 @@ export interface BuildAppOptions {
   outDir: string
   /** Print nothing; failures still throw. */
   quiet?: boolean
+  /** How long the worker waits for the license server (tests use short ones). */
+  requestTimeoutMs?: number
 }
 
 /**
@@ -22,11 +24,12 @@ export async function buildApp({
   rootPublicJwk,
   outDir,
   quiet = false,
+  requestTimeoutMs,
 }: BuildAppOptions): Promise<void> {
   const rootJwk = pinnableRootJwk(rootPublicJwk, 'rootPublicJwk')
   const target = resolve(outDir)
   assertSafeToEmpty(target)
-  const config = createAppConfig({ rootJwk, outDir: target })
+  const config = createAppConfig({ rootJwk, outDir: target, ...(requestTimeoutMs ? { requestTimeoutMs } : {}) })
   await build({
     ...config,
     // The shared config is complete; reading vite.config.ts again would demand the env variable.

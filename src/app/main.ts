@@ -1,8 +1,10 @@
 import { mount } from 'svelte'
+import { registerLicenseWorker } from '../client/registerLicenseWorker.ts'
 import App from './App.svelte'
 import './app.css'
 
 const target = document.getElementById('app')
 if (!target) throw new Error('index.html has no #app element to mount into')
 
+registerLicenseWorker()
 mount(App, { target })

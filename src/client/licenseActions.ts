@@ -1,0 +1,73 @@
+import { LICENSE_ENDPOINTS } from '../core/index.ts'
+import type { RequestCodeResponse, ServedLicenseState } from '../core/index.ts'
+import { license } from './licenseStore.ts'
+
+export type ActionOutcome =
+  | { ok: true; state: ServedLicenseState; queued: boolean }
+  | { ok: false; code: string; message: string }
+
+/** Activates this device with a license key, through the worker. */
+export async function activate(licenseKey: string, deviceName?: string): Promise<ActionOutcome> {
+  const outcome = await post(LICENSE_ENDPOINTS.activate, { licenseKey, deviceName })
+  // Keep the license through storage pressure; browsers decide, and only pages may ask.
+  if (outcome.ok) void navigator.storage?.persist?.().catch(() => false)
+  return outcome
+}
+
+/** Installs a license file made by `leeway offline-activate`. */
+export async function importLicenseFile(licenseFile: string): Promise<ActionOutcome> {
+  const outcome = await post(LICENSE_ENDPOINTS.import, { licenseFile })
+  if (outcome.ok) void navigator.storage?.persist?.().catch(() => false)
+  return outcome
+}
+
+/** The request code for air-gapped activation. */
+export async function requestCode(deviceName?: string): Promise<RequestCodeResponse> {
+  const query = deviceName ? `?name=${encodeURIComponent(deviceName)}` : ''
+  const response = await fetch(LICENSE_ENDPOINTS.requestCode + query, { cache: 'no-store' })
+  if (!response.ok) throw new Error('the license worker could not make a request code')
+  return (await response.json()) as RequestCodeResponse
+}
+
+/** "Check now". */
+export async function recheck(): Promise<ActionOutcome> {
+  return post(LICENSE_ENDPOINTS.recheck, {})
+}
+
+/** Frees this device's seat; while offline it is queued (`queued: true`). */
+export async function deactivate(): Promise<ActionOutcome> {
+  return post(LICENSE_ENDPOINTS.deactivate, {})
+}
+
+export async function setTelemetry(optIn: boolean): Promise<boolean> {
+  const response = await fetch(LICENSE_ENDPOINTS.telemetry, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ optIn }),
+  })
+  return response.ok
+}
+
+async function post(path: string, body: unknown): Promise<ActionOutcome> {
+  let response: Response
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+  } catch {
+    return { ok: false, code: 'no_worker', message: 'The license service is not running yet; reload the page.' }
+  }
+  const json = (await response.json().catch(() => null)) as
+    | (ServedLicenseState & { queued?: boolean })
+    | { error?: { code?: string; message?: string } }
+    | null
+  if (!response.ok || !json || 'error' in json) {
+    const error = json && 'error' in json ? json.error : undefined
+    return { ok: false, code: error?.code ?? 'unknown', message: error?.message ?? `HTTP ${response.status}` }
+  }
+  const { queued, ...state } = json as ServedLicenseState & { queued?: boolean }
+  license.set(state)
+  return { ok: true, state, queued: queued === true }
+}

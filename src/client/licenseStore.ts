@@ -1,0 +1,63 @@
+import { BROADCAST_CHANNEL, LICENSE_ENDPOINTS } from '../core/index.ts'
+import type { ServedLicenseState, StateMessage } from '../core/index.ts'
+
+type Subscriber = (state: ServedLicenseState | null) => void
+
+/**
+ * The one place the page learns the license state: it asks the worker, then follows its
+ * broadcasts, so every tab shows the same thing. Implements Svelte's store contract (`$license`).
+ */
+export class LicenseStore {
+  #state: ServedLicenseState | null = null
+  readonly #subscribers = new Set<Subscriber>()
+  #channel: BroadcastChannel | undefined
+
+  /** Starts following the worker's broadcasts and loads the state once. */
+  start(): void {
+    if (this.#channel) return
+    this.#channel = new BroadcastChannel(BROADCAST_CHANNEL)
+    this.#channel.addEventListener('message', (event: MessageEvent<StateMessage>) => {
+      if (event.data?.type === 'state') this.set(event.data.state)
+    })
+    void this.refresh()
+  }
+
+  /** Asks the worker for the state now; it answers from its store without waiting for the network. */
+  async refresh(): Promise<ServedLicenseState | null> {
+    try {
+      const response = await fetch(LICENSE_ENDPOINTS.state, { cache: 'no-store' })
+      if (response.ok) this.set((await response.json()) as ServedLicenseState)
+    } catch {
+      // No worker yet (first load before it controls the page): the broadcast will bring the state.
+    }
+    return this.#state
+  }
+
+  set(state: ServedLicenseState): void {
+    this.#state = state
+    for (const subscriber of this.#subscribers) subscriber(state)
+  }
+
+  get current(): ServedLicenseState | null {
+    return this.#state
+  }
+
+  subscribe(subscriber: Subscriber): () => void {
+    this.#subscribers.add(subscriber)
+    subscriber(this.#state)
+    return () => this.#subscribers.delete(subscriber)
+  }
+
+  /** Whether `feature` works now; false until the state is known. */
+  hasFeature(feature: string): boolean {
+    return this.#state?.features[feature] === true
+  }
+}
+
+/** The page's license store. */
+export const license = new LicenseStore()
+
+/** Whether `feature` works now, per the latest state. */
+export function hasFeature(feature: string): boolean {
+  return license.hasFeature(feature)
+}

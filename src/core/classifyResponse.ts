@@ -1,0 +1,41 @@
+import type { Connectivity } from './licenseState.ts'
+
+/** What a license-server answer is, before any signature is checked. */
+export type ResponseClass =
+  | { kind: 'json'; body: Record<string, unknown> }
+  | { kind: 'api-error'; connectivity: Connectivity; code: string; message: string }
+  | { kind: 'unreachable'; connectivity: Connectivity }
+
+/**
+ * Sorts an HTTP answer from the license server. 5xx and 429 are server trouble; anything that is
+ * not our JSON (a captive portal's login page with status 200, a proxy's error page, a body cut
+ * short) is interference. None of these can change a license: only a signed grant can.
+ */
+export function classifyResponse(status: number, contentType: string | null, bodyText: string): ResponseClass {
+  const parsed = parseJsonObject(contentType, bodyText)
+  if (status === 429 || status >= 500) {
+    return { kind: 'unreachable', connectivity: 'server-error' }
+  }
+  if (!parsed) return { kind: 'unreachable', connectivity: 'interference' }
+  if (status >= 200 && status < 300) return { kind: 'json', body: parsed }
+  const error = parsed.error as { code?: unknown; message?: unknown } | undefined
+  if (status >= 400 && typeof error?.code === 'string') {
+    return {
+      kind: 'api-error',
+      connectivity: 'online',
+      code: error.code,
+      message: typeof error.message === 'string' ? error.message : error.code,
+    }
+  }
+  return { kind: 'unreachable', connectivity: 'interference' }
+}
+
+function parseJsonObject(contentType: string | null, text: string): Record<string, unknown> | null {
+  if (!contentType || !/^application\/json\b/i.test(contentType)) return null
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
+  } catch {
+    return null
+  }
+}

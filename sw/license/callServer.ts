@@ -1,0 +1,44 @@
+import { classifyResponse, retryAfterUntil } from '../../src/core/index.ts'
+import type { Connectivity } from '../../src/core/index.ts'
+
+export type ServerAnswer =
+  | { kind: 'ok'; body: Record<string, unknown> }
+  | { kind: 'api-error'; status: number; code: string; message: string; retryAt: number | null }
+  | { kind: 'unreachable'; connectivity: Connectivity; retryAt: number | null }
+
+export interface CallOptions {
+  fetch: typeof fetch
+  timeoutMs: number
+  now: () => number
+}
+
+/**
+ * POSTs JSON to the license server and sorts the answer. A network error or a timeout is
+ * `offline`; 5xx and 429 are `server-error`; anything that is not our JSON is `interference`.
+ */
+export async function callServer(url: string, body: unknown, options: CallOptions): Promise<ServerAnswer> {
+  let response: Response
+  let text: string
+  try {
+    response = await options.fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      cache: 'no-store',
+      // A captive portal answers with a redirect to its login page: never follow it.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(options.timeoutMs),
+    })
+    text = await response.text()
+  } catch {
+    return { kind: 'unreachable', connectivity: 'offline', retryAt: null }
+  }
+  if (response.type === 'opaqueredirect') return { kind: 'unreachable', connectivity: 'interference', retryAt: null }
+  const retryAt = retryAfterUntil(response.headers.get('retry-after'), options.now())
+  const sorted = classifyResponse(response.status, response.headers.get('content-type'), text)
+  if (sorted.kind === 'json') return { kind: 'ok', body: sorted.body }
+  if (sorted.kind === 'api-error') {
+    return { kind: 'api-error', status: response.status, code: sorted.code, message: sorted.message, retryAt }
+  }
+  return { kind: 'unreachable', connectivity: sorted.connectivity, retryAt }
+}

@@ -1,0 +1,96 @@
+import { LICENSE_ENDPOINTS } from '../../src/core/index.ts'
+import { errorResponse, json, readJsonObject } from '../http.ts'
+import type { ActionResult, LicenseWorker } from './LicenseWorker.ts'
+
+type Handler = (request: Request, extend: (work: Promise<unknown>) => void) => Promise<Response>
+
+const MAX_KEY_LENGTH = 100
+const MAX_NAME_LENGTH = 100
+const MAX_LICENSE_FILE_LENGTH = 65_536
+
+/**
+ * The virtual `/_license/*` endpoints, by method and path. Every handler answers; none throws
+ * (a failure becomes a JSON error), so the worker and the page never see an unhandled rejection.
+ */
+export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
+  const routes = new Map<string, Handler>()
+  const route = (method: string, path: string, handler: Handler) => routes.set(`${method} ${path}`, handler)
+
+  route('GET', LICENSE_ENDPOINTS.state, async (_request, extend) => {
+    const state = await worker.state()
+    // The answer never waits for the network: a due re-check runs after it, in the background.
+    extend(worker.recheckIfDue().then((running) => running))
+    return json(state)
+  })
+
+  route('POST', LICENSE_ENDPOINTS.activate, async (request) => {
+    const body = await readJsonObject(request)
+    const licenseKey = body?.licenseKey
+    if (typeof licenseKey !== 'string' || licenseKey.trim() === '' || licenseKey.length > MAX_KEY_LENGTH) {
+      return errorResponse('bad_request', 'licenseKey: enter the license key you received.', 400)
+    }
+    return actionResponse(await worker.activate(licenseKey, deviceName(body?.deviceName)))
+  })
+
+  route('GET', LICENSE_ENDPOINTS.requestCode, async (request) => {
+    const name = new URL(request.url).searchParams.get('name')
+    return json(await worker.requestCode(deviceName(name)))
+  })
+
+  route('POST', LICENSE_ENDPOINTS.import, async (request) => {
+    const body = await readJsonObject(request)
+    const licenseFile = body?.licenseFile
+    if (typeof licenseFile !== 'string' || licenseFile.length > MAX_LICENSE_FILE_LENGTH) {
+      return errorResponse('bad_request', 'licenseFile: paste the contents of the license file.', 400)
+    }
+    return actionResponse(await worker.importLicenseFile(licenseFile))
+  })
+
+  route('POST', LICENSE_ENDPOINTS.recheck, async () => {
+    await worker.recheck()
+    return json(await worker.state())
+  })
+
+  route('POST', LICENSE_ENDPOINTS.deactivate, async () => actionResponse(await worker.deactivate()))
+
+  route('POST', LICENSE_ENDPOINTS.telemetry, async (request) => {
+    const body = await readJsonObject(request)
+    if (typeof body?.optIn !== 'boolean') return errorResponse('bad_request', 'optIn: must be true or false.', 400)
+    return json(await worker.setTelemetry(body.optIn))
+  })
+
+  return routes
+}
+
+/** Answers a `/_license/*` request, or a 404/405 JSON error for an unknown one. */
+export async function handleLicenseRequest(
+  routes: Map<string, Handler>,
+  request: Request,
+  extend: (work: Promise<unknown>) => void,
+): Promise<Response> {
+  const path = new URL(request.url).pathname
+  const handler = routes.get(`${request.method} ${path}`)
+  if (!handler) {
+    const known = [...routes.keys()].some((key) => key.endsWith(` ${path}`))
+    return known
+      ? errorResponse('bad_request', `${request.method} is not allowed on ${path}`, 405)
+      : errorResponse('not_found', `no license endpoint ${path}`, 404)
+  }
+  try {
+    return await handler(request, extend)
+  } catch (error) {
+    const storage = error instanceof Error && /IndexedDB|Database|Dexie|QuotaExceeded/i.test(`${error.name} ${error.message}`)
+    return storage
+      ? errorResponse('store_unavailable', 'This browser is not letting the app store its license (private mode or full storage?).', 503)
+      : errorResponse('internal', 'The license service worker hit an unexpected error.', 500)
+  }
+}
+
+function actionResponse(result: ActionResult): Response {
+  if (!result.ok) return errorResponse(result.code, result.message, result.status)
+  return json(result.queued ? { ...result.state, queued: true } : result.state, result.queued ? 202 : 200)
+}
+
+function deviceName(value: unknown): string {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, MAX_NAME_LENGTH) : 'Browser'
+}

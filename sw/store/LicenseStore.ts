@@ -1,0 +1,151 @@
+import { exportKey, generateEcKeyPair, thumbprint, toPublicJwk } from '../../src/core/index.ts'
+import type { PublicJwk } from '../../src/core/index.ts'
+import type { LeewayDatabase, QueuedRequest } from './LeewayDb.ts'
+import { createSealingKey, seal, unseal } from './sealing.ts'
+
+/** A grant with the certificates that verify it, as stored per product. */
+export interface StoredLicense {
+  grant: string
+  certs: string[]
+}
+
+/** This device: a random id and a non-extractable P-256 key pair that proves possession. */
+export interface DeviceIdentity {
+  id: string
+  keyPair: CryptoKeyPair
+  publicJwk: PublicJwk
+  jkt: string
+}
+
+export type ReadResult = { kind: 'none' } | { kind: 'ok'; value: StoredLicense } | { kind: 'unreadable' }
+
+const GRANT_PREFIX = 'grant:'
+
+/** The worker's persistent state over Dexie: sealed grants, keys, small settings and the queue. */
+export class LicenseStore {
+  readonly #db: LeewayDatabase
+  #sealingKey: Promise<CryptoKey> | undefined
+  #device: Promise<DeviceIdentity> | undefined
+
+  constructor(db: LeewayDatabase) {
+    this.#db = db
+  }
+
+  /** This device's identity, created on first use. */
+  device(): Promise<DeviceIdentity> {
+    this.#device ??= this.#loadOrCreateDevice().catch((error: unknown) => {
+      this.#device = undefined
+      throw error
+    })
+    return this.#device
+  }
+
+  async readLicense(product: string): Promise<ReadResult> {
+    const name = GRANT_PREFIX + product
+    const record = await this.#db.records.get(name)
+    if (!record) return { kind: 'none' }
+    try {
+      const value = await unseal(await this.#key(), name, record)
+      if (!isStoredLicense(value)) return { kind: 'unreadable' }
+      return { kind: 'ok', value }
+    } catch {
+      return { kind: 'unreadable' }
+    }
+  }
+
+  async writeLicense(product: string, value: StoredLicense): Promise<void> {
+    const name = GRANT_PREFIX + product
+    const sealed = await seal(await this.#key(), name, value)
+    await this.#db.records.put({ name, ...sealed })
+  }
+
+  /** Products with a stored grant record (readable or not). */
+  async products(): Promise<string[]> {
+    const names = await this.#db.records.where('name').startsWith(GRANT_PREFIX).primaryKeys()
+    return names.map((name) => name.slice(GRANT_PREFIX.length))
+  }
+
+  async getMeta<T>(name: string, fallback: T): Promise<T> {
+    const record = await this.#db.meta.get(name)
+    return record === undefined ? fallback : (record.value as T)
+  }
+
+  async setMeta(name: string, value: unknown): Promise<void> {
+    await this.#db.meta.put({ name, value })
+  }
+
+  async enqueue(request: Omit<QueuedRequest, 'id' | 'attempts'>): Promise<void> {
+    await this.#db.transaction('rw', this.#db.queue, async () => {
+      const same = await this.#db.queue.where('kind').equals(request.kind).filter((item) => item.product === request.product).count()
+      if (same === 0) await this.#db.queue.add({ ...request, attempts: 0 })
+    })
+  }
+
+  async queued(): Promise<QueuedRequest[]> {
+    return this.#db.queue.orderBy('id').toArray()
+  }
+
+  async dequeue(id: number): Promise<void> {
+    await this.#db.queue.delete(id)
+  }
+
+  async countAttempt(id: number): Promise<void> {
+    await this.#db.queue.where('id').equals(id).modify((item) => {
+      item.attempts += 1
+    })
+  }
+
+  #key(): Promise<CryptoKey> {
+    this.#sealingKey ??= this.#loadOrCreateSealingKey().catch((error: unknown) => {
+      this.#sealingKey = undefined
+      throw error
+    })
+    return this.#sealingKey
+  }
+
+  async #loadOrCreateSealingKey(): Promise<CryptoKey> {
+    const existing = await this.#db.keys.get('sealing')
+    if (existing && existing.key instanceof CryptoKey) return existing.key
+    const key = await createSealingKey()
+    // Another worker instance may have raced us: the first key stored wins, for both.
+    return this.#db.transaction('rw', this.#db.keys, async () => {
+      const again = await this.#db.keys.get('sealing')
+      if (again && again.key instanceof CryptoKey) return again.key
+      await this.#db.keys.put({ name: 'sealing', key })
+      return key
+    })
+  }
+
+  async #loadOrCreateDevice(): Promise<DeviceIdentity> {
+    let record = await this.#db.keys.get('device')
+    if (!record || !isKeyPair(record.key) || !record.deviceId) {
+      const keyPair = await generateEcKeyPair(false)
+      const deviceId = randomId()
+      record = await this.#db.transaction('rw', this.#db.keys, async () => {
+        const again = await this.#db.keys.get('device')
+        if (again && isKeyPair(again.key) && again.deviceId) return again
+        const fresh = { name: 'device' as const, key: keyPair, deviceId }
+        await this.#db.keys.put(fresh)
+        return fresh
+      })
+    }
+    const keyPair = record.key as CryptoKeyPair
+    const publicJwk = toPublicJwk(await exportKey(keyPair.publicKey))
+    return { id: record.deviceId ?? '', keyPair, publicJwk, jkt: await thumbprint(publicJwk) }
+  }
+}
+
+function isKeyPair(value: CryptoKey | CryptoKeyPair): value is CryptoKeyPair {
+  return 'privateKey' in value && 'publicKey' in value
+}
+
+function isStoredLicense(value: unknown): value is StoredLicense {
+  if (typeof value !== 'object' || value === null) return false
+  const record = value as Partial<StoredLicense>
+  return typeof record.grant === 'string' && Array.isArray(record.certs) && record.certs.every((cert) => typeof cert === 'string')
+}
+
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  return `dev_${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`
+}

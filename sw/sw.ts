@@ -1,0 +1,80 @@
+/// <reference lib="webworker" />
+import { clientsClaim } from 'workbox-core'
+import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
+import { NavigationRoute, registerRoute } from 'workbox-routing'
+import { BROADCAST_CHANNEL, DEFAULT_BACKOFF } from '../src/core/index.ts'
+import type { PageMessage, StateMessage } from '../src/core/index.ts'
+import { LicenseWorker, SYNC_TAG } from './license/LicenseWorker.ts'
+import { handleLicenseRequest, licenseRoutes } from './license/licenseRoutes.ts'
+import { LicenseStore } from './store/LicenseStore.ts'
+import { openLeewayDb } from './store/LeewayDb.ts'
+
+declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | { url: string; revision: string | null })[] }
+
+// The app shell, precached so a reload with no network works.
+precacheAndRoute(self.__WB_MANIFEST)
+cleanupOutdatedCaches()
+clientsClaim()
+registerRoute(
+  new NavigationRoute(createHandlerBoundToURL('index.html'), {
+    denylist: [/^\/api\//, /^\/admin\//, /^\/_license\//, /^\/healthz/],
+  }),
+)
+
+const channel = new BroadcastChannel(BROADCAST_CHANNEL)
+const worker = new LicenseWorker(new LicenseStore(openLeewayDb()), {
+  rootJwk: __LEEWAY_ROOT_JWK__,
+  product: __LEEWAY_PRODUCT__,
+  apiBase: '/api/v1',
+  requestTimeoutMs: __LEEWAY_REQUEST_TIMEOUT_MS__,
+  backoff: DEFAULT_BACKOFF,
+  now: Date.now,
+  random: Math.random,
+  fetch: (input, init) => fetch(input, init),
+  onLine: () => navigator.onLine,
+  registerSync: async (tag) => {
+    if ('sync' in self.registration) await (self.registration as SyncCapableRegistration).sync.register(tag)
+  },
+  broadcast: (state) => channel.postMessage({ type: 'state', state } satisfies StateMessage),
+})
+const routes = licenseRoutes(worker)
+
+// Answered here and never by the network, before any other route sees them.
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url)
+  if (url.origin !== self.location.origin || !url.pathname.startsWith('/_license/')) return
+  event.respondWith(handleLicenseRequest(routes, event.request, (work) => event.waitUntil(work)))
+})
+
+self.addEventListener('message', (event: ExtendableMessageEvent) => {
+  const message = event.data as PageMessage | undefined
+  if (message?.type === 'SKIP_WAITING') void self.skipWaiting()
+  if (message?.type === 'online') event.waitUntil(retryNow())
+})
+
+self.addEventListener('sync', (event) => {
+  const sync = event as ExtendableEvent & { tag?: string }
+  if (sync.tag === SYNC_TAG) sync.waitUntil(retryNow())
+})
+
+self.addEventListener('periodicsync', (event) => {
+  const sync = event as ExtendableEvent & { tag?: string }
+  if (sync.tag === SYNC_TAG) sync.waitUntil(retryNow())
+})
+
+// Browsers without Background Sync (Safari, Firefox) get their chance when the worker starts.
+self.addEventListener('activate', (event) => event.waitUntil(retryNow()))
+void retryNow()
+
+async function retryNow(): Promise<void> {
+  try {
+    await worker.replayQueue()
+    await ((await worker.recheckIfDue({ reconnected: true })) ?? Promise.resolve())
+  } catch {
+    // A failed background attempt is recorded by the worker itself; nothing here may throw.
+  }
+}
+
+interface SyncCapableRegistration extends ServiceWorkerRegistration {
+  sync: { register(tag: string): Promise<void> }
+}
