@@ -66,7 +66,9 @@ export function evaluate(input: EvaluateInput): LicenseState {
       state.reasons[name] = reason
     }
   }
-  const needsConnection = (name: string) => (classes[name] ?? 'online') === 'online' && connectivity !== 'online'
+  // A feature the policy does not classify is treated as the strictest class.
+  const classOf = (name: string): OfflineClass => (Object.hasOwn(classes, name) ? (classes[name] ?? 'online') : 'online')
+  const needsConnection = (name: string) => classOf(name) === 'online' && connectivity !== 'online'
 
   if (grant.status === 'revoked') {
     const criticalUntil = verifiedAt + grant.pol.keepCritical * second
@@ -103,7 +105,7 @@ export function evaluate(input: EvaluateInput): LicenseState {
   state.status = windowStatus(t, recheckDue, graceEndsAt)
   const windowOpen = state.status !== 'limited'
   decide((name) => {
-    const offlineClass: OfflineClass = classes[name] ?? 'online'
+    const offlineClass = classOf(name)
     if (offlineClass === 'always') return 'ok'
     if (clockSuspect) return 'clock_suspect'
     if (!windowOpen) return 'recheck_overdue'

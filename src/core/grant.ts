@@ -71,7 +71,10 @@ export function parseGrantClaims(payload: unknown): GrantClaims {
 
 /**
  * Verifies a grant: header (`alg`, `typ`, `kid`) first, then the signature by a key the root
- * certified, then the claims; the certificate must cover both the grant's `iat` and `now`.
+ * certified, then the claims. A certificate of that key must cover the grant's `iat`, and must not
+ * have expired by `now` (its `nbf` is not held against `now`: a device whose clock runs slow must
+ * still accept a grant from a key rotated in a moment ago). Pass the later of the clock and
+ * `lastSeen` as `now`, so that setting the clock back does not revive an expired certificate.
  */
 export async function verifyGrant(
   token: unknown,
@@ -80,8 +83,9 @@ export async function verifyGrant(
 ): Promise<GrantClaims> {
   const header = readHeader(token, GRANT_TYP)
   if (typeof header.kid !== 'string') throw new TokenMalformed('grant header has no kid')
-  const trusted = ring.lookup(header.kid)
-  const claims = parseGrantClaims(await verifyCompact(token as string, trusted.key, 'grant'))
+  const { key } = ring.lookup(header.kid)
+  const claims = parseGrantClaims(await verifyCompact(token as string, key, 'grant'))
+  const trusted = ring.lookup(header.kid, claims.iat)
   assertCertificateCovers(trusted.cert, claims.iat)
   const nowSeconds = Math.floor(options.now / 1000)
   if (nowSeconds >= trusted.cert.exp) {

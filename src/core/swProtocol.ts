@@ -57,4 +57,6 @@ export interface ServedLicenseState extends LicenseState {
   lastCheckError: { code: string; message: string } | null
   /** No automatic re-check before this time (backoff or the server's Retry-After), epoch ms. */
   retryAt: number | null
+  /** The `kid` of the signing key that signed the stored grant, for support and diagnostics. */
+  keyId: string | null
 }

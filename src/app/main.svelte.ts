@@ -6,5 +6,9 @@ import './app.css'
 const target = document.getElementById('app')
 if (!target) throw new Error('index.html has no #app element to mount into')
 
-registerLicenseWorker()
-mount(App, { target })
+const worker = registerLicenseWorker()
+const props = $state<{ updateReady: (() => void) | null }>({ updateReady: null })
+mount(App, { target, props })
+worker.onUpdateReady((apply) => {
+  props.updateReady = apply
+})

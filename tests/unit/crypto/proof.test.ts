@@ -1,0 +1,76 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { PROOF_TYP, signCompact, signProof, verifyProof } from '../../../src/core/index.ts'
+import { NOW, NOW_S, createTrustChain, newKey, outcomeOf } from './trustChain.ts'
+import type { Key, TrustChain } from './trustChain.ts'
+
+let chain: TrustChain
+let otherDevice: Key
+beforeAll(async () => {
+  chain = await createTrustChain()
+  otherDevice = await newKey()
+})
+
+const verify = (token: string) =>
+  verifyProof(token, chain.device.publicJwk, { jti: 'grant_1', now: NOW })
+
+describe('a proof of possession of the device key', () => {
+  it('verifies for its grant and returns jti and ts', async () => {
+    const token = await signProof({ jti: 'grant_1', ts: NOW_S }, chain.device.privateKey)
+    expect(await verify(token)).toEqual({ jti: 'grant_1', ts: NOW_S })
+  })
+
+  it('verifies against the device key as an imported key as well as a JWK', async () => {
+    const token = await signProof({ jti: 'grant_1', ts: NOW_S }, chain.device.privateKey)
+    const claims = await verifyProof(token, chain.device.publicKey, { jti: 'grant_1', now: NOW })
+    expect(claims.jti).toBe('grant_1')
+  })
+
+  it.each<[string, number]>([
+    ['exactly 5 minutes old', NOW_S - 300],
+    ['exactly 5 minutes ahead', NOW_S + 300],
+  ])('is accepted when %s', async (_, ts) => {
+    const token = await signProof({ jti: 'grant_1', ts }, chain.device.privateKey)
+    expect(await outcomeOf(() => verify(token))).toBe('verified')
+  })
+})
+
+describe('a proof that does not prove what it should', () => {
+  it.each<[string, () => Promise<string>]>([
+    ['for another grant', () => signProof({ jti: 'grant_2', ts: NOW_S }, chain.device.privateKey)],
+    [
+      'too old (5 minutes and 1 second)',
+      () => signProof({ jti: 'grant_1', ts: NOW_S - 301 }, chain.device.privateKey),
+    ],
+    [
+      'too old (an hour)',
+      () => signProof({ jti: 'grant_1', ts: NOW_S - 3_600 }, chain.device.privateKey),
+    ],
+    [
+      'from the future',
+      () => signProof({ jti: 'grant_1', ts: NOW_S + 301 }, chain.device.privateKey),
+    ],
+    [
+      'signed by another device key',
+      () => signProof({ jti: 'grant_1', ts: NOW_S }, otherDevice.privateKey),
+    ],
+    [
+      'with ts in milliseconds',
+      () => signProof({ jti: 'grant_1', ts: NOW }, chain.device.privateKey),
+    ],
+    [
+      'with a fractional ts',
+      () =>
+        signCompact({ jti: 'grant_1', ts: NOW_S + 0.5 }, chain.device.privateKey, {
+          typ: PROOF_TYP,
+        }),
+    ],
+    ['with no jti', () => signCompact({ ts: NOW_S }, chain.device.privateKey, { typ: PROOF_TYP })],
+    [
+      'with no typ',
+      () => signCompact({ jti: 'grant_1', ts: NOW_S }, chain.device.privateKey, { typ: 'JWT' }),
+    ],
+  ])('is proof_invalid: %s', async (_, make) => {
+    const token = await make()
+    expect(await outcomeOf(() => verify(token))).toBe('proof_invalid')
+  })
+})
