@@ -23,6 +23,8 @@ export interface AppConfigOptions {
   product?: string
   /** How long the worker waits for the license server before treating it as unreachable. */
   requestTimeoutMs?: number
+  /** Names this build in the page (support, update prompts); defaults to the build time. */
+  buildId?: string
 }
 
 /** The worker's wait for a license-server answer unless a build says otherwise. */
@@ -34,6 +36,7 @@ export function createAppConfig({
   outDir = 'dist',
   product = process.env.LEEWAY_PRODUCT ?? 'notes',
   requestTimeoutMs = Number(process.env.LEEWAY_REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_TIMEOUT_MS),
+  buildId = new Date().toISOString(),
 }: AppConfigOptions): InlineConfig {
   return {
     root: APP_ROOT,
@@ -57,6 +60,7 @@ export function createAppConfig({
           __LEEWAY_ROOT_JWK__: JSON.stringify(rootJwk),
           __LEEWAY_PRODUCT__: JSON.stringify(product),
           __LEEWAY_REQUEST_TIMEOUT_MS__: JSON.stringify(requestTimeoutMs),
+          __LEEWAY_BUILD_ID__: JSON.stringify(buildId),
         }
       : {},
     build: { outDir },

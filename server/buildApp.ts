@@ -12,6 +12,8 @@ export interface BuildAppOptions {
   quiet?: boolean
   /** How long the worker waits for the license server (tests use short ones). */
   requestTimeoutMs?: number
+  /** Names the build; a different id makes a different worker, as a new release would. */
+  buildId?: string
 }
 
 /**
@@ -25,11 +27,14 @@ export async function buildApp({
   outDir,
   quiet = false,
   requestTimeoutMs,
+  buildId,
 }: BuildAppOptions): Promise<void> {
   const rootJwk = pinnableRootJwk(rootPublicJwk, 'rootPublicJwk')
   const target = resolve(outDir)
   assertSafeToEmpty(target)
-  const config = createAppConfig({ rootJwk, outDir: target, ...(requestTimeoutMs ? { requestTimeoutMs } : {}) })
+  const config = createAppConfig({ rootJwk, outDir: target, ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
+    ...(buildId ? { buildId } : {}),
+  })
   await build({
     ...config,
     // The shared config is complete; reading vite.config.ts again would demand the env variable.

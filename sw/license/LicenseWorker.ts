@@ -5,7 +5,9 @@ import {
   createKeyRing,
   createRequestCode,
   decodeLicenseFile,
+  GRANT_TYP,
   evaluate,
+  readHeader,
   lastSeenAfterVerifiedCheck,
   reconcile,
   signProof,
@@ -45,7 +47,7 @@ const LAST_SEEN_WRITE_INTERVAL_MS = 60_000
 
 type Loaded =
   | { kind: 'none' }
-  | { kind: 'ok'; stored: StoredLicense; claims: GrantClaims }
+  | { kind: 'ok'; stored: StoredLicense; claims: GrantClaims; keyId: string }
   | { kind: 'invalid'; problem: string }
 
 /** The outcome a caller of `activate`, `import` or `deactivate` gets: a state, or an error to show. */
@@ -109,6 +111,7 @@ export class LicenseWorker {
       lastCheckAt: meta.check.lastCheckAt,
       lastCheckError: meta.check.lastCheckError,
       retryAt: meta.check.retryAt,
+      keyId: loaded.kind === 'ok' ? loaded.keyId : null,
     }
   }
 
@@ -300,7 +303,10 @@ export class LicenseWorker {
       // Keep certificates the server no longer lists but an older grant may still need.
       const certs = [...new Set([...incoming.certs, ...(local.kind === 'ok' ? local.stored.certs : [])])]
       await this.#store.writeLicense(product, { grant: incoming.grant, certs })
-      if (product === this.#config.product) this.#loaded = Promise.resolve({ kind: 'ok', stored: { grant: incoming.grant, certs }, claims })
+      if (product === this.#config.product) {
+        const keyId = signingKeyId(incoming.grant)
+        this.#loaded = Promise.resolve({ kind: 'ok', stored: { grant: incoming.grant, certs }, claims, keyId })
+      }
     }
     return { iat: claims.iat }
   }
@@ -356,7 +362,7 @@ export class LicenseWorker {
         now: this.#config.now(),
         expect: { aud: product, dev: device.id, jkt: device.jkt },
       })
-      return { kind: 'ok', stored: read.value, claims }
+      return { kind: 'ok', stored: read.value, claims, keyId: signingKeyId(read.value.grant) }
     } catch (error) {
       return { kind: 'invalid', problem: error instanceof LeewayError ? error.code : 'grant_invalid' }
     }
@@ -440,6 +446,11 @@ export class LicenseWorker {
 export function isRecheckDue(claims: GrantClaims, now: number): boolean {
   if (claims.status === 'revoked' || claims.pol.recheck === null) return false
   return now >= (claims.iat + claims.pol.recheck / 2) * 1000
+}
+
+/** The `kid` of a grant that verified (so its header is known to be well-formed). */
+function signingKeyId(grant: string): string {
+  return readHeader(grant, GRANT_TYP).kid ?? ''
 }
 
 function fail(status: number, code: string, message: string): ActionResult {
