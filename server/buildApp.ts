@@ -32,7 +32,10 @@ export async function buildApp({
   const rootJwk = pinnableRootJwk(rootPublicJwk, 'rootPublicJwk')
   const target = resolve(outDir)
   assertSafeToEmpty(target)
-  const config = createAppConfig({ rootJwk, outDir: target, ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
+  const config = createAppConfig({
+    rootJwk,
+    outDir: target,
+    ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
     ...(buildId ? { buildId } : {}),
   })
   await build({

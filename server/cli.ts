@@ -53,12 +53,18 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values']
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+>['values']
 
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true })
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: OPTIONS,
+    allowPositionals: true,
+  })
   const [command, sub, arg] = positionals
   if (values.help || !command) {
     console.log(USAGE)
@@ -93,7 +99,8 @@ async function main(argv: string[]): Promise<number> {
 async function serve(dataDir: string, values: Values): Promise<number> {
   const data = await openDataDir(dataDir, { seedDemo: true })
   const staticDir = resolve('dist')
-  if (!values['no-build']) await buildApp({ rootPublicJwk: data.rootPublicJwk, outDir: staticDir, quiet: true })
+  if (!values['no-build'])
+    await buildApp({ rootPublicJwk: data.rootPublicJwk, outDir: staticDir, quiet: true })
   const server = await listen(data, {
     port: Number(values.port ?? process.env.PORT ?? 8787),
     host: values.host ?? process.env.HOST ?? '127.0.0.1',
@@ -117,8 +124,11 @@ async function keys(data: DataDir, sub: string | undefined, values: Values): Pro
     return 0
   }
   if (sub === 'rotate') {
-    const rootKey = values['root-key'] ? await readPrivateKeyFile(values['root-key']) : data.rootPrivateKey
-    if (!rootKey) throw new UsageError('the root private key is not in the data folder: pass --root-key FILE')
+    const rootKey = values['root-key']
+      ? await readPrivateKeyFile(values['root-key'])
+      : data.rootPrivateKey
+    if (!rootKey)
+      throw new UsageError('the root private key is not in the data folder: pass --root-key FILE')
     const kid = await data.keys.rotate(rootKey, Date.now())
     console.log(`New signing key: ${kid}`)
     return 0
@@ -126,7 +136,12 @@ async function keys(data: DataDir, sub: string | undefined, values: Values): Pro
   throw new UsageError('keys: use "rotate" or "export-root"')
 }
 
-async function license(s: Services, sub: string | undefined, id: string | undefined, values: Values): Promise<number> {
+async function license(
+  s: Services,
+  sub: string | undefined,
+  id: string | undefined,
+  values: Values,
+): Promise<number> {
   switch (sub) {
     case 'create': {
       const created = await s.admin.createLicense({
@@ -134,16 +149,26 @@ async function license(s: Services, sub: string | undefined, id: string | undefi
         plan: required(values.plan, '--plan'),
         seats: wholeNumber(required(values.seats, '--seats'), '--seats'),
         termEnd: values['term-end'] === undefined ? null : date(values['term-end'], '--term-end'),
-        recheckEvery: values['recheck-every'] === 'never' ? null : duration(values['recheck-every'], '--recheck-every'),
+        recheckEvery:
+          values['recheck-every'] === 'never'
+            ? null
+            : duration(values['recheck-every'], '--recheck-every'),
         grace: duration(values.grace, '--grace') ?? null,
         note: values.note ?? null,
       })
       print(created)
-      console.error('The license key is shown only now: give it to the customer, it is stored only as a hash.')
+      console.error(
+        'The license key is shown only now: give it to the customer, it is stored only as a hash.',
+      )
       return 0
     }
     case 'list':
-      print(await s.admin.listLicenses(values.cursor, values.limit ? wholeNumber(values.limit, '--limit') : 50))
+      print(
+        await s.admin.listLicenses(
+          values.cursor,
+          values.limit ? wholeNumber(values.limit, '--limit') : 50,
+        ),
+      )
       return 0
     case 'show':
       print(await s.admin.showLicense(required(id, 'ID')))
@@ -154,7 +179,12 @@ async function license(s: Services, sub: string | undefined, id: string | undefi
       print(await s.admin.setStatus(required(id, 'ID'), sub, values.reason))
       return 0
     case 'renew':
-      print(await s.admin.renew(required(id, 'ID'), date(required(values['term-end'], '--term-end'), '--term-end')))
+      print(
+        await s.admin.renew(
+          required(id, 'ID'),
+          date(required(values['term-end'], '--term-end'), '--term-end'),
+        ),
+      )
       return 0
     default:
       throw new UsageError('license: use create, list, show, revoke, suspend, reinstate or renew')
@@ -162,8 +192,12 @@ async function license(s: Services, sub: string | undefined, id: string | undefi
 }
 
 async function offlineActivate(s: Services, values: Values): Promise<number> {
-  const code = values.code ?? (values['code-file'] ? readFileSync(values['code-file'], 'utf8') : undefined)
-  const { licenseFile } = await s.licenses.activateOffline(required(values.key, '--key'), required(code, '--code or --code-file'))
+  const code =
+    values.code ?? (values['code-file'] ? readFileSync(values['code-file'], 'utf8') : undefined)
+  const { licenseFile } = await s.licenses.activateOffline(
+    required(values.key, '--key'),
+    required(code, '--code or --code-file'),
+  )
   if (values.out) {
     writeFileSync(values.out, licenseFile)
     console.error(`License file written to ${values.out}: import it on the device.`)
@@ -184,7 +218,8 @@ function required<T>(value: T | undefined, name: string): T {
 
 function wholeNumber(value: string, name: string): number {
   const number = Number(value)
-  if (!Number.isSafeInteger(number) || number < 1) throw new UsageError(`${name} must be a whole number above 0`)
+  if (!Number.isSafeInteger(number) || number < 1)
+    throw new UsageError(`${name} must be a whole number above 0`)
   return number
 }
 
@@ -196,7 +231,10 @@ function date(value: string, name: string): number {
 
 function duration(value: string | undefined, name: string): string | undefined {
   if (value === undefined) return undefined
-  if (!isDuration(value)) throw new UsageError(`${name} must be an ISO 8601 duration like P7D (or "never" for --recheck-every)`)
+  if (!isDuration(value))
+    throw new UsageError(
+      `${name} must be an ISO 8601 duration like P7D (or "never" for --recheck-every)`,
+    )
   return value
 }
 
@@ -205,7 +243,12 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof UsageError) console.error(`leeway: ${error.message}\n\n${USAGE}`)
     else if (error instanceof ApiError) console.error(`leeway: ${error.code}: ${error.message}`)
-    else if (error instanceof Error && error.name === 'TypeError' && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+    else if (
+      error instanceof Error &&
+      error.name === 'TypeError' &&
+      'code' in error &&
+      String(error.code).startsWith('ERR_PARSE_ARGS')
+    ) {
       console.error(`leeway: ${error.message}\n\n${USAGE}`)
     } else console.error(error)
     process.exit(error instanceof UsageError || error instanceof ApiError ? 2 : 1)

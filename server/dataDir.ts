@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { exportKey, generateEcKeyPair, importKey, isPublicJwk, toPublicJwk } from '../src/core/index.ts'
+import {
+  exportKey,
+  generateEcKeyPair,
+  importKey,
+  isPublicJwk,
+  toPublicJwk,
+} from '../src/core/index.ts'
 import type { CryptoKey, JWK, PublicJwk } from '../src/core/index.ts'
 import { DEMO_MANIFEST } from './demoManifest.ts'
 import { KeyService } from './keys/KeyService.ts'
@@ -41,24 +47,39 @@ const FILES = {
  * token, the key-hash secret, the demo manifest and (with `seedDemo`) a demo license. Idempotent:
  * a second run reuses everything.
  */
-export async function openDataDir(dirInput: string, options: { seedDemo?: boolean; now?: () => number } = {}): Promise<DataDir> {
+export async function openDataDir(
+  dirInput: string,
+  options: { seedDemo?: boolean; now?: () => number } = {},
+): Promise<DataDir> {
   const dir = resolve(dirInput)
   const now = options.now ?? Date.now
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   const path = (name: string) => join(dir, name)
 
-  const { rootPublicJwk, rootPrivateKey } = await loadOrCreateRootKey(path(FILES.rootKey), path(FILES.rootPublic))
-  const adminToken = readOrCreateSecret(path(FILES.adminToken), () => `lwa_${randomBytes(24).toString('base64url')}`)
-  const keyHashSecret = readOrCreateSecret(path(FILES.secret), () => randomBytes(32).toString('base64url'))
+  const { rootPublicJwk, rootPrivateKey } = await loadOrCreateRootKey(
+    path(FILES.rootKey),
+    path(FILES.rootPublic),
+  )
+  const adminToken = readOrCreateSecret(
+    path(FILES.adminToken),
+    () => `lwa_${randomBytes(24).toString('base64url')}`,
+  )
+  const keyHashSecret = readOrCreateSecret(path(FILES.secret), () =>
+    randomBytes(32).toString('base64url'),
+  )
 
   const store = await openSqlite(path(FILES.database))
   const issuer = await store.initSetting('issuer', `urn:leeway:${randomBytes(8).toString('hex')}`)
   const manifests = new ManifestService(store, now)
-  if (!(await store.currentManifest())) await manifests.publish(DEMO_MANIFEST, 'leeway init', 'demo manifest')
+  if (!(await store.currentManifest()))
+    await manifests.publish(DEMO_MANIFEST, 'leeway init', 'demo manifest')
 
   const keys = new KeyService(store, rootPublicJwk)
   if ((await store.listSigningKeys()).length === 0) {
-    if (!rootPrivateKey) throw new Error(`no signing key and no root private key in ${dir}: run \`leeway keys rotate --root-key FILE\``)
+    if (!rootPrivateKey)
+      throw new Error(
+        `no signing key and no root private key in ${dir}: run \`leeway keys rotate --root-key FILE\``,
+      )
     await keys.rotate(rootPrivateKey, now())
   }
 
@@ -88,7 +109,16 @@ export async function openDataDir(dirInput: string, options: { seedDemo?: boolea
     rootPublicJwk,
     rootPrivateKey,
     demo,
-    deps: (overrides = {}) => ({ store, keys, adminToken, keyHashSecret, issuer, rootPrivateKey, now, ...overrides }),
+    deps: (overrides = {}) => ({
+      store,
+      keys,
+      adminToken,
+      keyHashSecret,
+      issuer,
+      rootPrivateKey,
+      now,
+      ...overrides,
+    }),
   }
 }
 

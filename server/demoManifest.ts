@@ -6,7 +6,11 @@ export const DEMO_MANIFEST = {
       features: {
         'notes.edit': { offline: 'always', description: 'Create, edit and delete notes' },
         'notes.search': { offline: 'always', description: 'Search your notes' },
-        'export.file': { offline: 'window', critical: true, description: 'Export notes as Markdown files' },
+        'export.file': {
+          offline: 'window',
+          critical: true,
+          description: 'Export notes as Markdown files',
+        },
         templates: { offline: 'window', description: 'Start notes from templates' },
         'share.link': { offline: 'online', description: 'Share a read-only link' },
       },

@@ -13,19 +13,24 @@ export async function listen(
   data: DataDir,
   options: { port: number; host: string; staticDir?: string | undefined; trustProxy?: boolean },
 ): Promise<RunningServer> {
-  const app = createApp(data.deps({ staticDir: options.staticDir, trustProxy: options.trustProxy ?? false }))
+  const app = createApp(
+    data.deps({ staticDir: options.staticDir, trustProxy: options.trustProxy ?? false }),
+  )
   return new Promise((resolvePromise, reject) => {
-    const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {
-      resolvePromise({
-        url: `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`,
-        close: () =>
-          new Promise((done) => {
-            server.close(() => done())
-            // Keep-alive sockets would hold close() open for their whole timeout.
-            if ('closeAllConnections' in server) server.closeAllConnections()
-          }),
-      })
-    })
+    const server = serve(
+      { fetch: app.fetch, port: options.port, hostname: options.host },
+      (info: AddressInfo) => {
+        resolvePromise({
+          url: `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`,
+          close: () =>
+            new Promise((done) => {
+              server.close(() => done())
+              // Keep-alive sockets would hold close() open for their whole timeout.
+              if ('closeAllConnections' in server) server.closeAllConnections()
+            }),
+        })
+      },
+    )
     server.once('error', reject)
   })
 }

@@ -15,7 +15,12 @@ if (process.env.LEEWAY_SKIP_BUILD !== '1') {
   console.log('Building the app with the root key pinned…')
   await buildApp({ rootPublicJwk: data.rootPublicJwk, outDir: staticDir, quiet: true })
 }
-const server = await listen(data, { port, host, staticDir, trustProxy: process.env.LEEWAY_TRUST_PROXY === '1' })
+const server = await listen(data, {
+  port,
+  host,
+  staticDir,
+  trustProxy: process.env.LEEWAY_TRUST_PROXY === '1',
+})
 
 console.log(`Leeway is running at ${server.url}`)
 console.log(`Data folder: ${data.dir}`)

@@ -41,7 +41,11 @@ export class ApiError extends Error {
   readonly status: ContentfulStatusCode
   readonly retryAfterSeconds: number | undefined
 
-  constructor(code: ApiErrorCode, message: string, options: { status?: ContentfulStatusCode; retryAfterSeconds?: number } = {}) {
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    options: { status?: ContentfulStatusCode; retryAfterSeconds?: number } = {},
+  ) {
     super(message)
     this.name = 'ApiError'
     this.code = code

@@ -12,12 +12,14 @@ export const MAX_BODY_BYTES = 64 * 1024
 export async function readBody<TSchema extends v.GenericSchema>(
   c: Context,
   schema: TSchema,
+  maxBytes: number = MAX_BODY_BYTES,
 ): Promise<v.InferOutput<TSchema>> {
   const type = c.req.header('content-type') ?? ''
-  if (!/^application\/json\b/i.test(type)) throw new ApiError('bad_request', 'body must be JSON (Content-Type: application/json)')
+  if (!/^application\/json\b/i.test(type))
+    throw new ApiError('bad_request', 'body must be JSON (Content-Type: application/json)')
   const text = await c.req.text()
-  if (new TextEncoder().encode(text).length > MAX_BODY_BYTES) {
-    throw new ApiError('bad_request', `body is larger than ${MAX_BODY_BYTES} bytes`, { status: 413 })
+  if (new TextEncoder().encode(text).length > maxBytes) {
+    throw new ApiError('bad_request', `body is larger than ${maxBytes} bytes`, { status: 413 })
   }
   let json: unknown
   try {
@@ -29,7 +31,10 @@ export async function readBody<TSchema extends v.GenericSchema>(
   if (!result.success) {
     const issue = result.issues[0]
     const path = issue ? v.getDotPath(issue) : null
-    throw new ApiError('bad_request', path ? `${path}: ${issue?.message}` : `body: ${issue?.message ?? 'invalid'}`)
+    throw new ApiError(
+      'bad_request',
+      path ? `${path}: ${issue?.message}` : `body: ${issue?.message ?? 'invalid'}`,
+    )
   }
   return result.output
 }

@@ -43,7 +43,10 @@ export class KeyService {
   /** Reads the keys from the store again (after a rotation, here or by another instance). */
   async reload(): Promise<void> {
     const rows = await this.#store.listSigningKeys()
-    const ring = await createKeyRing(this.#rootPublicJwk, rows.map((row) => row.cert))
+    const ring = await createKeyRing(
+      this.#rootPublicJwk,
+      rows.map((row) => row.cert),
+    )
     const newest = rows.at(-1)
     this.#signer = newest
       ? { kid: newest.kid, key: await importKey(JSON.parse(newest.private_jwk) as JWK) }

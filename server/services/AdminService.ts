@@ -90,7 +90,10 @@ export class AdminService {
     return { ...toLicenseView(row), key }
   }
 
-  async listLicenses(after: string | undefined, limit: number): Promise<{ items: LicenseView[]; nextCursor: string | null }> {
+  async listLicenses(
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ items: LicenseView[]; nextCursor: string | null }> {
     const rows = await this.#store.listLicenses({ after, limit: limit + 1 })
     const page = rows.slice(0, limit)
     return {
@@ -114,7 +117,11 @@ export class AdminService {
     return (await this.#store.listDevices(id)).map(toDeviceView)
   }
 
-  async setStatus(id: string, action: StatusAction, reason: string | undefined): Promise<LicenseView> {
+  async setStatus(
+    id: string,
+    action: StatusAction,
+    reason: string | undefined,
+  ): Promise<LicenseView> {
     await this.#mustFind(id)
     const now = this.#now()
     const updated = await this.#store.updateLicense(id, {
@@ -129,7 +136,10 @@ export class AdminService {
 
   async renew(id: string, termEnd: number): Promise<LicenseView> {
     await this.#mustFind(id)
-    const updated = await this.#store.updateLicense(id, { term_end: termEnd, updated_at: this.#now() })
+    const updated = await this.#store.updateLicense(id, {
+      term_end: termEnd,
+      updated_at: this.#now(),
+    })
     if (!updated) throw new ApiError('not_found', `no license ${id}`)
     return toLicenseView(updated)
   }

@@ -45,7 +45,8 @@ export class GrantIssuer {
       plan: license.plan,
       features: entitledFeatures(product, license.plan),
       pol: policyFor(product, version, {
-        recheckEvery: license.recheck_every === 'never' ? null : (license.recheck_every ?? undefined),
+        recheckEvery:
+          license.recheck_every === 'never' ? null : (license.recheck_every ?? undefined),
         grace: license.grace,
       }),
       dev: device.device_id,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import * as v from 'valibot'
 import {
   LeewayError,
   PROOF_MAX_SKEW_SECONDS,
@@ -13,6 +14,7 @@ import {
 } from '../../src/core/index.ts'
 import type { GrantClaims, PublicJwk } from '../../src/core/index.ts'
 import { ApiError } from '../http/ApiError.ts'
+import { identifier } from '../http/schemas.ts'
 import type { KeyService } from '../keys/KeyService.ts'
 import type { DeviceRow, LicenseRow, Store } from '../storage/Store.ts'
 import type { GrantIssuer } from './GrantIssuer.ts'
@@ -33,7 +35,8 @@ export interface GrantResponse {
   serverTime: number
 }
 
-export type CheckResult = { ok: true; grant: string } | { ok: false; error: { code: string; message: string } }
+export type CheckResult =
+  { ok: true; grant: string } | { ok: false; error: { code: string; message: string } }
 
 export interface LicenseServiceDeps {
   store: Store
@@ -57,32 +60,54 @@ export class LicenseService {
   async activate(licenseKey: string, device: DeviceInfo): Promise<GrantResponse> {
     const license = await this.#licenseForKey(licenseKey)
     const now = this.#deps.now()
-    const grant = await this.#bind(license, { ...device, jkt: await thumbprint(device.publicKey) }, now)
+    const grant = await this.#bind(
+      license,
+      { ...device, jkt: await thumbprint(device.publicKey) },
+      now,
+    )
     return this.#respond(grant, now)
   }
 
   /** Air-gapped activation: the device's signed request code in, a license file (JSON text) out. */
   async activateOffline(licenseKey: string, requestCode: string): Promise<{ licenseFile: string }> {
     const now = this.#deps.now()
-    const request = await this.#verifyOr(() => verifyRequestCode(requestCode, { now }), 'proof_invalid')
+    const request = await this.#verifyOr(
+      () => verifyRequestCode(requestCode, { now }),
+      'proof_invalid',
+    )
+    // The same rule as online activation: a device id ends up in grants, admin URLs and logs.
+    if (!v.is(identifier, request.dev))
+      throw new ApiError(
+        'bad_request',
+        'requestCode: the device id must be 1 to 128 letters, digits, ".", "_", ":" or "-"',
+      )
     const license = await this.#licenseForKey(licenseKey)
     const grant = await this.#bind(
       license,
-      { id: request.dev, name: request.name || 'Offline device', platform: request.platform, publicKey: request.jwk, jkt: request.jkt },
+      {
+        id: request.dev,
+        name: request.name || 'Offline device',
+        platform: request.platform,
+        publicKey: request.jwk,
+        jkt: request.jkt,
+      },
       now,
     )
     return { licenseFile: encodeLicenseFile(await this.#respond(grant, now)) }
   }
 
   /** One re-verification per check; each result is a fresh grant or an error, never both. */
-  async validate(checks: readonly { grant: string; proof: string }[]): Promise<{ results: CheckResult[]; certs: string[]; serverTime: number }> {
+  async validate(
+    checks: readonly { grant: string; proof: string }[],
+  ): Promise<{ results: CheckResult[]; certs: string[]; serverTime: number }> {
     const results: CheckResult[] = []
     // In order, one at a time: a batch is one device's grants, and SQLite serialises writes anyway.
     for (const check of checks) {
       try {
         const { license, device, now } = await this.#verifyCheck(check)
         const fresh = await this.#deps.store.checkInDevice(license.id, device.device_id, now)
-        if (!fresh) throw new ApiError('device_unknown', 'this device is not activated for the license')
+        if (!fresh)
+          throw new ApiError('device_unknown', 'this device is not activated for the license')
         const { grant } = await this.#deps.issuer.issue(license, fresh, now)
         results.push({ ok: true, grant })
       } catch (error) {
@@ -97,8 +122,14 @@ export class LicenseService {
   /** Frees this device's seat at the user's request; answers with a signed revocation for it. */
   async deactivate(check: { grant: string; proof: string }): Promise<GrantResponse> {
     const { license, device, now } = await this.#verifyCheck(check)
-    const released = await this.#deps.store.releaseDevice(license.id, device.device_id, 'released', now)
-    if (!released) throw new ApiError('device_unknown', 'this device is not activated for the license')
+    const released = await this.#deps.store.releaseDevice(
+      license.id,
+      device.device_id,
+      'released',
+      now,
+    )
+    if (!released)
+      throw new ApiError('device_unknown', 'this device is not activated for the license')
     const { grant } = await this.#deps.issuer.issue(license, released, now)
     return this.#respond(grant, now)
   }
@@ -106,26 +137,39 @@ export class LicenseService {
   async #licenseForKey(licenseKey: string): Promise<LicenseRow> {
     const normalized = normalizeLicenseKey(licenseKey)
     const license = normalized
-      ? await this.#deps.store.findLicenseByKeyHash(hashLicenseKey(normalized, this.#deps.keyHashSecret))
+      ? await this.#deps.store.findLicenseByKeyHash(
+          hashLicenseKey(normalized, this.#deps.keyHashSecret),
+        )
       : undefined
-    if (!license) throw new ApiError('license_key_invalid', 'no license has this key; check it for typos')
+    if (!license)
+      throw new ApiError('license_key_invalid', 'no license has this key; check it for typos')
     const decision = this.#deps.activationsPerLicense.take(license.id)
     if (!decision.ok) {
       throw new ApiError('rate_limited', 'too many activations of this license; try again later', {
         retryAfterSeconds: decision.retryAfterSeconds,
       })
     }
-    if (license.status === 'revoked') throw new ApiError('license_revoked', 'this license has been revoked')
-    if (license.status === 'suspended') throw new ApiError('license_suspended', 'this license is suspended')
+    if (license.status === 'revoked')
+      throw new ApiError('license_revoked', 'this license has been revoked')
+    if (license.status === 'suspended')
+      throw new ApiError('license_suspended', 'this license is suspended')
     if (license.term_end !== null && license.term_end <= this.#deps.now()) {
-      throw new ApiError('license_expired', 'this license has expired; renew it to activate devices')
+      throw new ApiError(
+        'license_expired',
+        'this license has expired; renew it to activate devices',
+      )
     }
     return license
   }
 
-  async #bind(license: LicenseRow, device: DeviceInfo & { jkt: string }, now: number): Promise<string> {
+  async #bind(
+    license: LicenseRow,
+    device: DeviceInfo & { jkt: string },
+    now: number,
+  ): Promise<string> {
     const { product } = await this.#deps.manifests.product(license.product)
-    const releaseAfter = product.seatReleaseAfter === null ? null : parseDuration(product.seatReleaseAfter) * 1000
+    const releaseAfter =
+      product.seatReleaseAfter === null ? null : parseDuration(product.seatReleaseAfter) * 1000
     const outcome = await this.#deps.store.activateDevice(
       license.id,
       {
@@ -151,22 +195,44 @@ export class LicenseService {
   }
 
   /** Verifies a grant we signed and the device's proof of possession, and rejects replays. */
-  async #verifyCheck(check: { grant: string; proof: string }): Promise<{ license: LicenseRow; device: DeviceRow; now: number }> {
+  async #verifyCheck(check: {
+    grant: string
+    proof: string
+  }): Promise<{ license: LicenseRow; device: DeviceRow; now: number }> {
     const now = this.#deps.now()
     const kid = this.#kidOf(check.grant)
     if (kid !== undefined) await this.#deps.keys.knows(kid)
     const ring = await this.#deps.keys.ring()
-    const claims: GrantClaims = await this.#verifyOr(() => verifyGrant(check.grant, ring, { now }), 'grant_invalid')
+    const claims: GrantClaims = await this.#verifyOr(
+      () => verifyGrant(check.grant, ring, { now }),
+      'grant_invalid',
+    )
     const license = await this.#deps.store.findLicense(claims.sub)
-    if (!license || license.product !== claims.aud) throw new ApiError('grant_invalid', 'the grant names no license of this server')
+    if (!license || license.product !== claims.aud)
+      throw new ApiError('grant_invalid', 'the grant names no license of this server')
     const device = await this.#deps.store.findDevice(license.id, claims.dev)
-    if (!device) throw new ApiError('device_unknown', 'this device is not activated for the license')
+    if (!device)
+      throw new ApiError('device_unknown', 'this device is not activated for the license')
     if (device.jkt !== claims.cnf.jkt) {
-      throw new ApiError('grant_invalid', 'this device was activated again with another key; use the newer grant')
+      throw new ApiError(
+        'grant_invalid',
+        'this device was activated again with another key; use the newer grant',
+      )
     }
-    await this.#verifyOr(() => verifyProof(check.proof, JSON.parse(device.public_jwk) as PublicJwk, { jti: claims.jti, now }), 'proof_invalid')
+    await this.#verifyOr(
+      () =>
+        verifyProof(check.proof, JSON.parse(device.public_jwk) as PublicJwk, {
+          jti: claims.jti,
+          now,
+        }),
+      'proof_invalid',
+    )
     const proofHash = createHash('sha256').update(check.proof).digest('base64url')
-    const fresh = await this.#deps.store.rememberProof(proofHash, now + 2 * PROOF_MAX_SKEW_SECONDS * 1000, now)
+    const fresh = await this.#deps.store.rememberProof(
+      proofHash,
+      now + 2 * PROOF_MAX_SKEW_SECONDS * 1000,
+      now,
+    )
     if (!fresh) throw new ApiError('proof_invalid', 'this proof was already used; sign a new one')
     return { license, device, now }
   }
@@ -184,7 +250,10 @@ export class LicenseService {
     return { grant, certs: await this.#deps.keys.certificates(now), serverTime: now }
   }
 
-  async #verifyOr<T>(verify: () => Promise<T>, code: 'grant_invalid' | 'proof_invalid'): Promise<T> {
+  async #verifyOr<T>(
+    verify: () => Promise<T>,
+    code: 'grant_invalid' | 'proof_invalid',
+  ): Promise<T> {
     try {
       return await verify()
     } catch (error) {

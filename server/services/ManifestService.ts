@@ -44,8 +44,11 @@ export class ManifestService {
   /** The product's policy and the version it belongs to; `conflict` if the manifest no longer has it. */
   async product(productId: string): Promise<{ version: number; product: ProductManifest }> {
     const { version, manifest } = await this.current()
-    const product = Object.hasOwn(manifest.products, productId) ? manifest.products[productId] : undefined
-    if (!product) throw new ApiError('conflict', `product ${productId} is not in the current manifest`)
+    const product = Object.hasOwn(manifest.products, productId)
+      ? manifest.products[productId]
+      : undefined
+    if (!product)
+      throw new ApiError('conflict', `product ${productId} is not in the current manifest`)
     return { version, product }
   }
 

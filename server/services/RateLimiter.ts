@@ -35,7 +35,10 @@ export class RateLimiter {
     bucket.updatedAt = now
     if (bucket.tokens < 1) {
       this.#buckets.set(key, bucket)
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)) }
+      return {
+        ok: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)),
+      }
     }
     bucket.tokens -= 1
     this.#buckets.set(key, bucket)
@@ -45,7 +48,8 @@ export class RateLimiter {
 
   #sweep(now: number, perMs: number): void {
     for (const [key, bucket] of this.#buckets) {
-      if (bucket.tokens + (now - bucket.updatedAt) * perMs >= this.#limit.capacity) this.#buckets.delete(key)
+      if (bucket.tokens + (now - bucket.updatedAt) * perMs >= this.#limit.capacity)
+        this.#buckets.delete(key)
     }
   }
 }

@@ -14,11 +14,7 @@ export function generateLicenseKey(): string {
 
 /** The canonical form of a typed key (case, dashes, spaces and look-alike letters forgiven), or null. */
 export function normalizeLicenseKey(input: string): string | null {
-  const compact = input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1')
+  const compact = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1')
   if (compact.length !== KEY_LENGTH) return null
   for (const char of compact) if (!ALPHABET.includes(char)) return null
   return compact

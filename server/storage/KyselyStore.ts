@@ -40,10 +40,17 @@ export class KyselyStore implements Store {
   }
 
   async findLicenseByKeyHash(keyHash: string): Promise<LicenseRow | undefined> {
-    return this.#db.selectFrom('licenses').selectAll().where('key_hash', '=', keyHash).executeTakeFirst()
+    return this.#db
+      .selectFrom('licenses')
+      .selectAll()
+      .where('key_hash', '=', keyHash)
+      .executeTakeFirst()
   }
 
-  async listLicenses(options: { after?: string | undefined; limit: number }): Promise<LicenseRow[]> {
+  async listLicenses(options: {
+    after?: string | undefined
+    limit: number
+  }): Promise<LicenseRow[]> {
     let query = this.#db.selectFrom('licenses').selectAll().orderBy('id').limit(options.limit)
     if (options.after !== undefined) query = query.where('id', '>', options.after)
     return query.execute()
@@ -53,7 +60,12 @@ export class KyselyStore implements Store {
     id: string,
     patch: Partial<Omit<LicenseRow, 'id' | 'key_hash' | 'created_at'>>,
   ): Promise<LicenseRow | undefined> {
-    return this.#db.updateTable('licenses').set(patch).where('id', '=', id).returningAll().executeTakeFirst()
+    return this.#db
+      .updateTable('licenses')
+      .set(patch)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst()
   }
 
   async listDevices(licenseId: string): Promise<DeviceRow[]> {
@@ -143,7 +155,11 @@ export class KyselyStore implements Store {
     })
   }
 
-  async checkInDevice(licenseId: string, deviceId: string, now: number): Promise<DeviceRow | undefined> {
+  async checkInDevice(
+    licenseId: string,
+    deviceId: string,
+    now: number,
+  ): Promise<DeviceRow | undefined> {
     return this.#db
       .updateTable('devices')
       .set({ seq: sql<number>`seq + 1`, last_seen_at: now })
@@ -189,7 +205,12 @@ export class KyselyStore implements Store {
   }
 
   async currentManifest(): Promise<ManifestRow | undefined> {
-    return this.#db.selectFrom('manifests').selectAll().orderBy('version', 'desc').limit(1).executeTakeFirst()
+    return this.#db
+      .selectFrom('manifests')
+      .selectAll()
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst()
   }
 
   async appendManifest(row: Omit<ManifestRow, 'version'>): Promise<ManifestRow> {
@@ -199,12 +220,20 @@ export class KyselyStore implements Store {
         .select((eb) => eb.fn.max<number>('version').as('version'))
         .executeTakeFirst()
       const version = Number(latest?.version ?? 0) + 1
-      return trx.insertInto('manifests').values({ ...row, version }).returningAll().executeTakeFirstOrThrow()
+      return trx
+        .insertInto('manifests')
+        .values({ ...row, version })
+        .returningAll()
+        .executeTakeFirstOrThrow()
     })
   }
 
   async getSetting(key: string): Promise<string | undefined> {
-    const row = await this.#db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst()
+    const row = await this.#db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', key)
+      .executeTakeFirst()
     return row?.value
   }
 
@@ -239,7 +268,10 @@ export class KyselyStore implements Store {
     await this.#db.destroy()
   }
 
-  async #lockLicense(trx: Transaction<Database>, licenseId: string): Promise<LicenseRow | undefined> {
+  async #lockLicense(
+    trx: Transaction<Database>,
+    licenseId: string,
+  ): Promise<LicenseRow | undefined> {
     const query = trx.selectFrom('licenses').selectAll().where('id', '=', licenseId)
     // SQLite serialises writers on its own; PostgreSQL needs the row lock to keep seat counts exact.
     return (this.#backend === 'postgres' ? query.forUpdate() : query).executeTakeFirst()

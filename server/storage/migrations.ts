@@ -59,7 +59,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('proof_hash', 'text', (c) => c.primaryKey())
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .execute()
-      await db.schema.createIndex('used_proofs_expires').on('used_proofs').column('expires_at').execute()
+      await db.schema
+        .createIndex('used_proofs_expires')
+        .on('used_proofs')
+        .column('expires_at')
+        .execute()
       await db.schema
         .createTable('settings')
         .addColumn('key', 'text', (c) => c.primaryKey())

@@ -6,7 +6,10 @@ import type { Services } from '../../services.ts'
 export function adminKeyRoutes(admin: Hono, s: Services): void {
   admin.post('/keys/rotate', async (c) => {
     if (!s.rootPrivateKey) {
-      throw new ApiError('conflict', 'the root private key is not on this server; run `leeway keys rotate --root-key FILE`')
+      throw new ApiError(
+        'conflict',
+        'the root private key is not on this server; run `leeway keys rotate --root-key FILE`',
+      )
     }
     const kid = await s.keys.rotate(s.rootPrivateKey, s.now())
     return c.json({ kid, certs: await s.keys.certificates(s.now()) }, 201)

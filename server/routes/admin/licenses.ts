@@ -8,7 +8,12 @@ import type { Services } from '../../services.ts'
 const CreateLicenseBody = v.object({
   product: identifier,
   plan: identifier,
-  seats: v.pipe(v.number('must be a number'), v.safeInteger('must be a whole number'), v.minValue(1, 'must be at least 1'), v.maxValue(1_000_000, 'must be at most 1000000')),
+  seats: v.pipe(
+    v.number('must be a number'),
+    v.safeInteger('must be a whole number'),
+    v.minValue(1, 'must be at least 1'),
+    v.maxValue(1_000_000, 'must be at most 1000000'),
+  ),
   termEnd: v.optional(v.nullable(epochMs)),
   recheckEvery: v.optional(v.nullable(duration)),
   grace: v.optional(v.nullable(duration)),
@@ -33,7 +38,8 @@ export function adminLicenseRoutes(admin: Hono, s: Services): void {
       throw new ApiError('bad_request', `limit: must be a whole number from 1 to ${MAX_PAGE}`)
     }
     const cursor = c.req.query('cursor')
-    if (cursor !== undefined && !/^lic_[a-z0-9]{1,64}$/.test(cursor)) throw new ApiError('bad_request', 'cursor: not a cursor this API gave')
+    if (cursor !== undefined && !/^lic_[a-z0-9]{1,64}$/.test(cursor))
+      throw new ApiError('bad_request', 'cursor: not a cursor this API gave')
     return c.json(await s.admin.listLicenses(cursor, limit))
   })
 
@@ -41,7 +47,10 @@ export function adminLicenseRoutes(admin: Hono, s: Services): void {
 
   for (const action of ['revoke', 'suspend', 'reinstate'] as const) {
     admin.post(`/licenses/:id/${action}`, async (c) => {
-      const body = c.req.header('content-length') === '0' || !c.req.header('content-type') ? {} : await readBody(c, ReasonBody)
+      const body =
+        c.req.header('content-length') === '0' || !c.req.header('content-type')
+          ? {}
+          : await readBody(c, ReasonBody)
       return c.json(await s.admin.setStatus(c.req.param('id'), action, body.reason))
     })
   }
@@ -51,7 +60,9 @@ export function adminLicenseRoutes(admin: Hono, s: Services): void {
     return c.json(await s.admin.renew(c.req.param('id'), body.termEnd))
   })
 
-  admin.get('/licenses/:id/devices', async (c) => c.json({ items: await s.admin.listDevices(c.req.param('id')) }))
+  admin.get('/licenses/:id/devices', async (c) =>
+    c.json({ items: await s.admin.listDevices(c.req.param('id')) }),
+  )
 
   admin.delete('/licenses/:id/devices/:deviceId', async (c) =>
     c.json(await s.admin.removeDevice(c.req.param('id'), c.req.param('deviceId'))),

@@ -29,8 +29,12 @@ export function activateRoute(app: Hono, s: Services): void {
 export function limitActivations(s: Services, address: string): void {
   const decision = s.activationsPerAddress.take(address)
   if (!decision.ok) {
-    throw new ApiError('rate_limited', 'too many activation attempts from this address; try again later', {
-      retryAfterSeconds: decision.retryAfterSeconds,
-    })
+    throw new ApiError(
+      'rate_limited',
+      'too many activation attempts from this address; try again later',
+      {
+        retryAfterSeconds: decision.retryAfterSeconds,
+      },
+    )
   }
 }

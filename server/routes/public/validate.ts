@@ -6,6 +6,8 @@ import type { Services } from '../../services.ts'
 
 /** Most checks one `validate` call takes. */
 export const MAX_CHECKS = 100
+// A check (grant and proof) is about 1.3 KiB, so 100 of them do not fit the 64 KiB of other bodies.
+export const MAX_VALIDATE_BODY_BYTES = 1024 * 1024
 
 const ValidateBody = v.object({
   checks: v.pipe(
@@ -20,7 +22,7 @@ const ValidateBody = v.object({
 /** `POST /api/v1/validate`: re-verifies many grants in one call; each result is a fresh grant or an error. */
 export function validateRoute(app: Hono, s: Services): void {
   app.post('/api/v1/validate', async (c) => {
-    const body = await readBody(c, ValidateBody)
+    const body = await readBody(c, ValidateBody, MAX_VALIDATE_BODY_BYTES)
     return c.json(await s.licenses.validate(body.checks))
   })
 }

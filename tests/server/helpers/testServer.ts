@@ -1,0 +1,280 @@
+import Sqlite from 'better-sqlite3'
+import type { Hono } from 'hono'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createApp } from '../../../server/app.ts'
+import { openDataDir } from '../../../server/dataDir.ts'
+import type { DataDir } from '../../../server/dataDir.ts'
+import type { AppDeps, Limits } from '../../../server/services.ts'
+import type { LicenseView } from '../../../server/services/AdminService.ts'
+import {
+  createKeyRing,
+  exportKey,
+  generateEcKeyPair,
+  parseGrantClaims,
+  peekPayload,
+  signProof,
+  thumbprint,
+  toPublicJwk,
+  verifyGrant,
+} from '../../../src/core/index.ts'
+import type { CryptoKey, GrantClaims, PublicJwk } from '../../../src/core/index.ts'
+
+export const SECOND = 1000
+export const MINUTE = 60 * SECOND
+export const DAY = 24 * 60 * MINUTE
+
+/** Where every test server's clock starts: a fixed instant, so runs do not depend on the date. */
+export const START = Date.UTC(2026, 2, 2, 9, 0, 0)
+
+/** Limits far above what any suite needs, for suites that are not about rate limiting. */
+export const GENEROUS_LIMITS: Limits = {
+  activationsPerAddress: { capacity: 100_000, perMinute: 100_000 },
+  activationsPerLicense: { capacity: 100_000, perMinute: 100_000 },
+}
+
+/** The server's time, moved only by the test. */
+export interface Clock {
+  now(): number
+  advance(ms: number): void
+}
+
+export function createClock(start = START): Clock {
+  let t = start
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms
+    },
+  }
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string }
+}
+
+export interface GrantBody {
+  grant: string
+  certs: string[]
+  serverTime: number
+}
+
+export type CheckResult =
+  { ok: true; grant: string } | { ok: false; error: { code: string; message: string } }
+
+export interface ValidateBody {
+  results: CheckResult[]
+  certs: string[]
+  serverTime: number
+}
+
+export type CreatedLicense = LicenseView & { key: string }
+
+export interface Device {
+  id: string
+  name: string
+  platform: string
+  publicKey: PublicJwk
+  privateKey: CryptoKey
+  jkt: string
+}
+
+export interface Check {
+  grant: string
+  proof: string
+}
+
+/** Every row of every table, read through a separate connection to the database file. */
+export type Snapshot = Record<string, unknown[]>
+
+const TABLES = ['licenses', 'devices', 'signing_keys', 'manifests', 'used_proofs', 'settings']
+
+export interface TestServer {
+  dir: string
+  databaseFile: string
+  data: DataDir
+  app: Hono
+  clock: Clock
+  /** Any request to the app; a string body is sent as is, anything else as JSON. */
+  request(method: string, path: string, options?: RequestOptions): Promise<Response>
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>
+  admin(method: string, path: string, body?: unknown): Promise<Response>
+  createLicense(input?: Partial<LicenseInput>): Promise<CreatedLicense>
+  makeDevice(id?: string): Promise<Device>
+  activate(licenseKey: string, device: Device, headers?: Record<string, string>): Promise<Response>
+  /** Activates and fails the test unless a grant comes back. */
+  activateOk(licenseKey: string, device: Device): Promise<GrantBody>
+  proof(grant: string, device: Device, ts?: number): Promise<string>
+  check(grant: string, device: Device): Promise<Check>
+  validate(checks: Check[]): Promise<Response>
+  /** Validates one grant with a fresh proof and returns that check's result. */
+  validateOne(grant: string, device: Device): Promise<CheckResult>
+  /** Verifies a grant as a device would: the pinned root key and the certificates given. */
+  verify(grant: string, certs: readonly string[]): Promise<GrantClaims>
+  snapshot(): Snapshot
+  close(): Promise<void>
+}
+
+export interface RequestOptions {
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+export interface LicenseInput {
+  product: string
+  plan: string
+  seats: number
+  termEnd: number | null
+  recheckEvery: string | null
+  grace: string | null
+  note: string | null
+}
+
+/** The claims of a grant, read without verifying it. */
+export function claimsOf(grant: string): GrantClaims {
+  return parseGrantClaims(peekPayload(grant))
+}
+
+export async function readJson<T>(response: Response): Promise<T> {
+  return (await response.json()) as T
+}
+
+/** Fails unless the response is the API's error shape with this status and code. */
+export async function expectError(
+  response: Response,
+  status: number,
+  code: string,
+): Promise<ApiErrorBody> {
+  const body = await readJson<Partial<ApiErrorBody>>(response)
+  const summary = JSON.stringify(body)
+  if (response.status !== status || body.error?.code !== code || !body.error.message) {
+    throw new Error(`expected ${status} ${code}, got ${response.status} ${summary}`)
+  }
+  return { error: body.error }
+}
+
+let deviceCounter = 0
+
+/**
+ * A license server on a temporary data folder: the app (no port), its data folder, a clock the
+ * test moves, and helpers for the requests a device and an admin make.
+ */
+export async function startTestServer(
+  options: { limits?: Partial<Limits>; overrides?: Partial<AppDeps> } = {},
+): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'leeway-server-test-'))
+  const clock = createClock()
+  const data = await openDataDir(dir, { seedDemo: false, now: clock.now })
+  const app = createApp(
+    data.deps({ limits: options.limits ?? GENEROUS_LIMITS, ...options.overrides }),
+  )
+  const databaseFile = join(dir, 'leeway.db')
+  const reader = new Sqlite(databaseFile, { readonly: true })
+
+  const request = async (
+    method: string,
+    path: string,
+    { body, headers = {} }: RequestOptions = {},
+  ) => {
+    const init: RequestInit = { method, headers: { ...headers } }
+    if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body)
+      init.headers = { 'content-type': 'application/json', ...headers }
+    }
+    return app.request(path, init)
+  }
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    request('POST', path, { body, headers })
+  const admin = (method: string, path: string, body?: unknown) =>
+    request(method, `/admin/v1${path}`, {
+      body,
+      headers: { authorization: `Bearer ${data.adminToken}` },
+    })
+
+  const server: TestServer = {
+    dir,
+    databaseFile,
+    data,
+    app,
+    clock,
+    request,
+    post,
+    admin,
+    async createLicense(input = {}) {
+      const response = await admin('POST', '/licenses', {
+        product: 'notes',
+        plan: 'pro',
+        seats: 3,
+        termEnd: clock.now() + 365 * DAY,
+        ...input,
+      })
+      if (response.status !== 201) throw new Error(`license not created: ${await response.text()}`)
+      return readJson<CreatedLicense>(response)
+    },
+    async makeDevice(id) {
+      const pair = await generateEcKeyPair(false)
+      const publicKey = toPublicJwk(await exportKey(pair.publicKey))
+      deviceCounter += 1
+      return {
+        id: id ?? `device-${deviceCounter}`,
+        name: `Test device ${deviceCounter}`,
+        platform: 'linux',
+        publicKey,
+        privateKey: pair.privateKey,
+        jkt: await thumbprint(publicKey),
+      }
+    },
+    activate(licenseKey, device, headers = {}) {
+      const { id, name, platform, publicKey } = device
+      return post(
+        '/api/v1/activate',
+        { licenseKey, device: { id, name, platform, publicKey } },
+        headers,
+      )
+    },
+    async activateOk(licenseKey, device) {
+      const response = await server.activate(licenseKey, device)
+      if (response.status !== 200) throw new Error(`activation failed: ${await response.text()}`)
+      return readJson<GrantBody>(response)
+    },
+    proof(grant, device, ts = Math.floor(clock.now() / 1000)) {
+      return signProof({ jti: claimsOf(grant).jti, ts }, device.privateKey)
+    },
+    async check(grant, device) {
+      return { grant, proof: await server.proof(grant, device) }
+    },
+    validate(checks) {
+      return post('/api/v1/validate', { checks })
+    },
+    async validateOne(grant, device) {
+      const response = await server.validate([await server.check(grant, device)])
+      if (response.status !== 200) throw new Error(`validate failed: ${await response.text()}`)
+      const [result] = (await readJson<ValidateBody>(response)).results
+      if (!result) throw new Error('validate answered no result')
+      return result
+    },
+    async verify(grant, certs) {
+      const ring = await createKeyRing(data.rootPublicJwk, certs)
+      return verifyGrant(grant, ring, { now: clock.now() })
+    },
+    snapshot() {
+      const snapshot: Snapshot = {}
+      for (const table of TABLES)
+        snapshot[table] = reader.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all()
+      return snapshot
+    },
+    async close() {
+      reader.close()
+      await data.store.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+  return server
+}
+
+/** The grant of a successful check result; fails the test on an error result. */
+export function grantOf(result: CheckResult | undefined): string {
+  if (!result?.ok) throw new Error(`expected a grant, got ${JSON.stringify(result)}`)
+  return result.grant
+}
