@@ -2,6 +2,8 @@ import { defineConfig } from '@playwright/test'
 
 export const E2E_PORT = 8799
 export const E2E_DATA = '.tmp/e2e-data'
+/** The worker's wait for the license server in the e2e build. */
+export const E2E_REQUEST_TIMEOUT_MS = 3_000
 
 // Debian's Chromium, never a downloaded one; one worker on 2 cores.
 export default defineConfig({
@@ -29,7 +31,11 @@ export default defineConfig({
   webServer: {
     command: `node --import tsx tests/e2e/serve.ts`,
     url: `http://127.0.0.1:${E2E_PORT}/healthz`,
-    env: { LEEWAY_DATA: E2E_DATA, PORT: String(E2E_PORT) },
+    env: {
+      LEEWAY_DATA: E2E_DATA,
+      PORT: String(E2E_PORT),
+      LEEWAY_REQUEST_TIMEOUT_MS: String(E2E_REQUEST_TIMEOUT_MS),
+    },
     reuseExistingServer: false,
     timeout: 120_000,
     stdout: 'pipe',

@@ -3,6 +3,11 @@ import type { ServedLicenseState, StateMessage } from '../core/index.ts'
 
 type Subscriber = (state: ServedLicenseState | null) => void
 
+// A state changes with time alone (grace begins, grace ends): the store asks again at the next
+// moment the state names, and at least this often, so the page never shows a stale promise.
+const MAX_REFRESH_INTERVAL_MS = 60_000
+const MIN_REFRESH_INTERVAL_MS = 250
+
 /**
  * The one place the page learns the license state: it asks the worker, then follows its
  * broadcasts, so every tab shows the same thing. Implements Svelte's store contract (`$license`).
@@ -11,6 +16,7 @@ export class LicenseStore {
   #state: ServedLicenseState | null = null
   readonly #subscribers = new Set<Subscriber>()
   #channel: BroadcastChannel | undefined
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined
 
   /** Starts following the worker's broadcasts and loads the state once. */
   start(): void {
@@ -36,6 +42,27 @@ export class LicenseStore {
   set(state: ServedLicenseState): void {
     this.#state = state
     for (const subscriber of this.#subscribers) subscriber(state)
+    if (this.#channel) this.#scheduleRefresh(state)
+  }
+
+  #scheduleRefresh(state: ServedLicenseState): void {
+    clearTimeout(this.#refreshTimer)
+    const now = Date.now()
+    const moments = [
+      state.nextCheckAt,
+      state.graceEndsAt,
+      state.termEndsAt,
+      state.criticalUntil,
+      state.retryAt,
+    ]
+    const next = Math.min(
+      ...moments.filter((moment): moment is number => moment !== null && moment > now),
+    )
+    const delay = Math.min(
+      MAX_REFRESH_INTERVAL_MS,
+      Math.max(MIN_REFRESH_INTERVAL_MS, next - now + 50),
+    )
+    this.#refreshTimer = setTimeout(() => void this.refresh(), delay)
   }
 
   get current(): ServedLicenseState | null {

@@ -10,8 +10,19 @@ const dataDir = resolve(process.env.LEEWAY_DATA ?? '.tmp/e2e-data')
 rmSync(dataDir, { recursive: true, force: true })
 const data = await openDataDir(dataDir, { seedDemo: true })
 const staticDir = resolve(dataDir, 'dist')
-await buildApp({ rootPublicJwk: data.rootPublicJwk, outDir: staticDir, quiet: true })
-const server = await listen(data, { port: Number(process.env.PORT ?? 8799), host: '127.0.0.1', staticDir })
+await buildApp({
+  rootPublicJwk: data.rootPublicJwk,
+  outDir: staticDir,
+  quiet: true,
+  // Short, so a test of a hanging server does not wait the production 10 s for each attempt.
+  requestTimeoutMs: Number(process.env.LEEWAY_REQUEST_TIMEOUT_MS ?? 3_000),
+  buildId: 'e2e-1',
+})
+const server = await listen(data, {
+  port: Number(process.env.PORT ?? 8799),
+  host: '127.0.0.1',
+  staticDir,
+})
 console.log(`e2e server at ${server.url}`)
 
 const stop = async () => {
