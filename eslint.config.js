@@ -40,7 +40,10 @@ export default defineConfig(
   // Globals by where the code runs (see DESIGN.md); src/core gets none on purpose.
   {
     files: ['src/app/**', 'src/client/**'],
-    languageOptions: { globals: globals.browser },
+    // Build-time constants defined by vite.config.ts.
+    languageOptions: {
+      globals: { ...globals.browser, __LEEWAY_ROOT_JWK__: 'readonly', __LEEWAY_BUILD_ID__: 'readonly' },
+    },
   },
   {
     files: ['sw/**'],

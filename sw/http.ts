@@ -17,7 +17,9 @@ export async function readJsonObject(request: Request): Promise<Record<string, u
     const text = await request.text()
     if (text.length > 65_536) return null
     const value: unknown = JSON.parse(text)
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null
   } catch {
     return null
   }

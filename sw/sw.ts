@@ -1,6 +1,10 @@
 /// <reference lib="webworker" />
 import { clientsClaim } from 'workbox-core'
-import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
+import {
+  cleanupOutdatedCaches,
+  createHandlerBoundToURL,
+  precacheAndRoute,
+} from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
 import { BROADCAST_CHANNEL, DEFAULT_BACKOFF } from '../src/core/index.ts'
 import type { PageMessage, StateMessage } from '../src/core/index.ts'
@@ -9,7 +13,9 @@ import { handleLicenseRequest, licenseRoutes } from './license/licenseRoutes.ts'
 import { LicenseStore } from './store/LicenseStore.ts'
 import { openLeewayDb } from './store/LeewayDb.ts'
 
-declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | { url: string; revision: string | null })[] }
+declare const self: ServiceWorkerGlobalScope & {
+  __WB_MANIFEST: (string | { url: string; revision: string | null })[]
+}
 
 // The app shell, precached so a reload with no network works.
 precacheAndRoute(self.__WB_MANIFEST)
@@ -33,7 +39,8 @@ const worker = new LicenseWorker(new LicenseStore(openLeewayDb()), {
   fetch: (input, init) => fetch(input, init),
   onLine: () => navigator.onLine,
   registerSync: async (tag) => {
-    if ('sync' in self.registration) await (self.registration as SyncCapableRegistration).sync.register(tag)
+    if ('sync' in self.registration)
+      await (self.registration as SyncCapableRegistration).sync.register(tag)
   },
   broadcast: (state) => channel.postMessage({ type: 'state', state } satisfies StateMessage),
 })

@@ -57,7 +57,11 @@ async function post(path: string, body: unknown): Promise<ActionOutcome> {
       body: JSON.stringify(body),
     })
   } catch {
-    return { ok: false, code: 'no_worker', message: 'The license service is not running yet; reload the page.' }
+    return {
+      ok: false,
+      code: 'no_worker',
+      message: 'The license service is not running yet; reload the page.',
+    }
   }
   const json = (await response.json().catch(() => null)) as
     | (ServedLicenseState & { queued?: boolean })
@@ -65,7 +69,11 @@ async function post(path: string, body: unknown): Promise<ActionOutcome> {
     | null
   if (!response.ok || !json || 'error' in json) {
     const error = json && 'error' in json ? json.error : undefined
-    return { ok: false, code: error?.code ?? 'unknown', message: error?.message ?? `HTTP ${response.status}` }
+    return {
+      ok: false,
+      code: error?.code ?? 'unknown',
+      message: error?.message ?? `HTTP ${response.status}`,
+    }
   }
   const { queued, ...state } = json as ServedLicenseState & { queued?: boolean }
   license.set(state)

@@ -11,7 +11,11 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 2_000, capMs: 10 * 60_00
  * of a whole region that lost the network at once, so they do not all come back in one burst.
  * `random` is injected (Math.random in production) so tests can pin it.
  */
-export function backoffDelay(failures: number, random: () => number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
+export function backoffDelay(
+  failures: number,
+  random: () => number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+): number {
   if (failures <= 0) return 0
   const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(failures - 1, 30))
   return Math.floor(random() * ceiling)

@@ -16,7 +16,10 @@ export interface CertificateClaims {
 }
 
 /** Signs a certificate for a signing key with the root private key. */
-export async function signCertificate(claims: CertificateClaims, rootPrivateKey: CryptoKey): Promise<string> {
+export async function signCertificate(
+  claims: CertificateClaims,
+  rootPrivateKey: CryptoKey,
+): Promise<string> {
   return signCompact(claims, rootPrivateKey, { typ: CERT_TYP })
 }
 
@@ -24,7 +27,10 @@ export async function signCertificate(claims: CertificateClaims, rootPrivateKey:
  * Verifies that the root signed this certificate and that its claims are well-formed. Its time
  * window is checked where it is used (`KeyRing`), against the time of the grant it vouches for.
  */
-export async function verifyCertificate(token: unknown, root: CryptoKey | JWK): Promise<CertificateClaims> {
+export async function verifyCertificate(
+  token: unknown,
+  root: CryptoKey | JWK,
+): Promise<CertificateClaims> {
   readHeader(token, CERT_TYP)
   const claims = await verifyCompact(token as string, root, 'certificate')
   return parseCertificateClaims(claims)
@@ -32,7 +38,8 @@ export async function verifyCertificate(token: unknown, root: CryptoKey | JWK): 
 
 function parseCertificateClaims(claims: Record<string, unknown>): CertificateClaims {
   const { kid, jwk, nbf, exp, use } = claims
-  if (typeof kid !== 'string' || kid.length === 0 || kid.length > 128) throw new CertInvalid('certificate kid is missing')
+  if (typeof kid !== 'string' || kid.length === 0 || kid.length > 128)
+    throw new CertInvalid('certificate kid is missing')
   if (!isPublicJwk(jwk)) throw new CertInvalid('certificate jwk is not a public P-256 key')
   if (!isNumericDate(nbf) || !isNumericDate(exp) || exp <= nbf) {
     throw new CertInvalid('certificate nbf and exp must be NumericDates with nbf < exp')
@@ -43,5 +50,9 @@ function parseCertificateClaims(claims: Record<string, unknown>): CertificateCla
 
 /** Whether `value` is a whole number of seconds in a plausible range (year 2000 to 3000). */
 export function isNumericDate(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 946_684_800 && (value as number) < 32_503_680_000
+  return (
+    Number.isSafeInteger(value) &&
+    (value as number) >= 946_684_800 &&
+    (value as number) < 32_503_680_000
+  )
 }

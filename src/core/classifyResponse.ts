@@ -11,7 +11,11 @@ export type ResponseClass =
  * not our JSON (a captive portal's login page with status 200, a proxy's error page, a body cut
  * short) is interference. None of these can change a license: only a signed grant can.
  */
-export function classifyResponse(status: number, contentType: string | null, bodyText: string): ResponseClass {
+export function classifyResponse(
+  status: number,
+  contentType: string | null,
+  bodyText: string,
+): ResponseClass {
   const parsed = parseJsonObject(contentType, bodyText)
   if (status === 429 || status >= 500) {
     return { kind: 'unreachable', connectivity: 'server-error' }
@@ -34,7 +38,9 @@ function parseJsonObject(contentType: string | null, text: string): Record<strin
   if (!contentType || !/^application\/json\b/i.test(contentType)) return null
   try {
     const value: unknown = JSON.parse(text)
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null
   } catch {
     return null
   }

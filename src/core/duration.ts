@@ -31,7 +31,8 @@ export function isDuration(value: string): boolean {
 
 /** Formats seconds as the shortest ISO 8601 duration of days, hours, minutes and seconds. */
 export function formatDuration(totalSeconds: number): string {
-  if (!Number.isSafeInteger(totalSeconds) || totalSeconds < 0) throw new DurationInvalid(totalSeconds)
+  if (!Number.isSafeInteger(totalSeconds) || totalSeconds < 0)
+    throw new DurationInvalid(totalSeconds)
   if (totalSeconds === 0) return 'PT0S'
   const days = Math.floor(totalSeconds / 86_400)
   const hours = Math.floor((totalSeconds % 86_400) / 3_600)

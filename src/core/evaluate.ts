@@ -1,6 +1,12 @@
 import { isClockSuspect } from './clockGuard.ts'
 import type { GrantClaims, OfflineClass } from './grant.ts'
-import type { Connectivity, FeatureReason, LicenseState, LicenseStatus, RemediationCode } from './licenseState.ts'
+import type {
+  Connectivity,
+  FeatureReason,
+  LicenseState,
+  LicenseStatus,
+  RemediationCode,
+} from './licenseState.ts'
 import { remediation } from './remediation.ts'
 
 export interface EvaluateInput {
@@ -67,7 +73,8 @@ export function evaluate(input: EvaluateInput): LicenseState {
     }
   }
   // A feature the policy does not classify is treated as the strictest class.
-  const classOf = (name: string): OfflineClass => (Object.hasOwn(classes, name) ? (classes[name] ?? 'online') : 'online')
+  const classOf = (name: string): OfflineClass =>
+    Object.hasOwn(classes, name) ? (classes[name] ?? 'online') : 'online'
   const needsConnection = (name: string) => classOf(name) === 'online' && connectivity !== 'online'
 
   if (grant.status === 'revoked') {
@@ -120,12 +127,20 @@ export function evaluate(input: EvaluateInput): LicenseState {
   return withRemediation(state, steps)
 }
 
-function windowStatus(t: number, recheckDue: number | null, graceEndsAt: number | null): LicenseStatus {
+function windowStatus(
+  t: number,
+  recheckDue: number | null,
+  graceEndsAt: number | null,
+): LicenseStatus {
   if (recheckDue === null || graceEndsAt === null || t < recheckDue) return 'active'
   return t < graceEndsAt ? 'grace' : 'limited'
 }
 
-function unlicensed(input: EvaluateInput, connectivity: Connectivity, clockSuspect: boolean): LicenseState {
+function unlicensed(
+  input: EvaluateInput,
+  connectivity: Connectivity,
+  clockSuspect: boolean,
+): LicenseState {
   const features: Record<string, boolean> = {}
   const reasons: Record<string, FeatureReason> = {}
   for (const name of Object.keys(input.catalog ?? {}).sort()) {

@@ -101,7 +101,9 @@ function assertBinding(claims: GrantClaims, expect: GrantExpectation | undefined
   for (const key of ['aud', 'dev', 'sub', 'jkt'] as const) {
     const expected = expect[key]
     if (expected !== undefined && actual[key] !== expected) {
-      throw new ClaimsInvalid(`grant ${key} does not match this ${key === 'aud' ? 'product' : 'device'}`)
+      throw new ClaimsInvalid(
+        `grant ${key} does not match this ${key === 'aud' ? 'product' : 'device'}`,
+      )
     }
   }
 }

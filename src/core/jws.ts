@@ -1,6 +1,12 @@
 import { CompactSign, base64url, compactVerify, decodeProtectedHeader } from 'jose'
 import type { CryptoKey, JWK, ProtectedHeaderParameters } from 'jose'
-import { AlgNotAllowed, LeewayError, SignatureInvalid, TokenMalformed, TypMismatch } from './errors.ts'
+import {
+  AlgNotAllowed,
+  LeewayError,
+  SignatureInvalid,
+  TokenMalformed,
+  TypMismatch,
+} from './errors.ts'
 
 /** The only signature algorithm Leeway accepts anywhere. */
 export const ALG = 'ES256'
@@ -41,7 +47,8 @@ export function readHeader(token: unknown, typ: string): ProtectedHeaderParamete
   }
   if (header.alg !== ALG) throw new AlgNotAllowed(header.alg)
   if (header.typ !== typ) throw new TypMismatch(typ, header.typ)
-  if (header.crit !== undefined) throw new TokenMalformed('crit header parameters are not supported')
+  if (header.crit !== undefined)
+    throw new TokenMalformed('crit header parameters are not supported')
   return header
 }
 

@@ -26,7 +26,10 @@ export interface KeyRing {
  * Builds a key ring from certificates, keeping only those the root signed. Bad certificates are
  * set aside rather than thrown, so one corrupt certificate never hides a good one beside it.
  */
-export async function createKeyRing(root: CryptoKey | JWK, certs: readonly unknown[]): Promise<KeyRing> {
+export async function createKeyRing(
+  root: CryptoKey | JWK,
+  certs: readonly unknown[],
+): Promise<KeyRing> {
   // A key may be certified more than once (re-certified with a new window): keep every certificate,
   // so a grant is checked against the one that covers it.
   const trusted = new Map<string, TrustedKey[]>()

@@ -19,7 +19,8 @@ export function encodeLicenseFile(file: Omit<LicenseFile, 'format' | 'version'>)
 
 /** Reads a license file's structure; the grant and certificates inside still have to be verified. */
 export function decodeLicenseFile(text: unknown): LicenseFile {
-  if (typeof text !== 'string' || text.length > 65_536) throw new TokenMalformed('license file is not text of a sensible size')
+  if (typeof text !== 'string' || text.length > 65_536)
+    throw new TokenMalformed('license file is not text of a sensible size')
   let value: unknown
   try {
     value = JSON.parse(text)

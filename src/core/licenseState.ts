@@ -1,5 +1,6 @@
 /** The outcomes a user can be in, as DESIGN.md lists them, plus `suspended` for a paused license. */
-export type LicenseStatus = 'unlicensed' | 'active' | 'grace' | 'limited' | 'expired' | 'suspended' | 'revoked'
+export type LicenseStatus =
+  'unlicensed' | 'active' | 'grace' | 'limited' | 'expired' | 'suspended' | 'revoked'
 
 /** What the last attempt to reach the license server found. */
 export type Connectivity = 'online' | 'offline' | 'server-error' | 'interference'

@@ -5,10 +5,19 @@ import { OFFLINE_CLASSES, describeIssues } from './grant.ts'
 
 const ID = /^[a-z][a-z0-9._-]{0,63}$/
 const id = (what: string) =>
-  v.pipe(v.string(), v.regex(ID, `${what} must be lowercase letters, digits, ".", "_" or "-", starting with a letter`))
+  v.pipe(
+    v.string(),
+    v.regex(
+      ID,
+      `${what} must be lowercase letters, digits, ".", "_" or "-", starting with a letter`,
+    ),
+  )
 const duration = v.pipe(
   v.string(),
-  v.check(isDuration, 'must be an ISO 8601 duration in weeks, days, hours, minutes or seconds, like P7D'),
+  v.check(
+    isDuration,
+    'must be an ISO 8601 duration in weeks, days, hours, minutes or seconds, like P7D',
+  ),
 )
 
 const FeatureSchema = v.strictObject({
@@ -47,7 +56,8 @@ export function parseManifest(input: unknown): Manifest {
   if (!result.success) throw new ManifestInvalid([describeIssues(result.issues)])
   const problems: string[] = []
   for (const [productId, product] of Object.entries(result.output.products)) {
-    if (Object.keys(product.plans).length === 0) problems.push(`products.${productId}.plans: at least one plan is needed`)
+    if (Object.keys(product.plans).length === 0)
+      problems.push(`products.${productId}.plans: at least one plan is needed`)
     for (const [planName, plan] of Object.entries(product.plans)) {
       for (const feature of plan.features) {
         if (!(feature in product.features)) {

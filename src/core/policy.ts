@@ -9,14 +9,19 @@ export interface PolicyOverrides {
 }
 
 /** The policy a grant carries for one product at manifest version `version`, with a license's overrides applied. */
-export function policyFor(product: ProductManifest, version: number, overrides: PolicyOverrides = {}): GrantPolicy {
+export function policyFor(
+  product: ProductManifest,
+  version: number,
+  overrides: PolicyOverrides = {},
+): GrantPolicy {
   const features: Record<string, OfflineClass> = {}
   const critical: string[] = []
   for (const [name, feature] of Object.entries(product.features)) {
     features[name] = feature.offline
     if (feature.critical) critical.push(name)
   }
-  const recheckEvery = overrides.recheckEvery === undefined ? product.recheckEvery : overrides.recheckEvery
+  const recheckEvery =
+    overrides.recheckEvery === undefined ? product.recheckEvery : overrides.recheckEvery
   return {
     v: version,
     recheck: recheckEvery === null ? null : parseDuration(recheckEvery),

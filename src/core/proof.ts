@@ -29,12 +29,16 @@ export async function verifyProof(
     readHeader(token, PROOF_TYP)
     const { jti, ts } = await verifyCompact(token as string, devicePublicKey, 'proof')
     if (jti !== options.jti) throw new ProofInvalid('proof is for another grant')
-    if (!Number.isSafeInteger(ts)) throw new ProofInvalid('proof ts is not a whole number of seconds')
+    if (!Number.isSafeInteger(ts))
+      throw new ProofInvalid('proof ts is not a whole number of seconds')
     const skew = Math.abs((ts as number) - Math.floor(options.now / 1000))
-    if (skew > PROOF_MAX_SKEW_SECONDS) throw new ProofInvalid('proof ts is more than 5 minutes from server time')
+    if (skew > PROOF_MAX_SKEW_SECONDS)
+      throw new ProofInvalid('proof ts is more than 5 minutes from server time')
     return { jti, ts: ts as number }
   } catch (error) {
     if (error instanceof ProofInvalid) throw error
-    throw new ProofInvalid(`proof rejected: ${error instanceof LeewayError ? error.code : 'invalid'}`)
+    throw new ProofInvalid(
+      `proof rejected: ${error instanceof LeewayError ? error.code : 'invalid'}`,
+    )
   }
 }

@@ -3,13 +3,16 @@ import type { Remediation, RemediationCode } from './licenseState.ts'
 // Plain words for the user; the app may replace them with its own, keyed by code.
 const TEXT: Record<RemediationCode, string> = {
   activate: 'Enter your license key to activate this device.',
-  reactivate: 'The license stored on this device could not be read. Activate again with your license key; this does not use another seat.',
+  reactivate:
+    'The license stored on this device could not be read. Activate again with your license key; this does not use another seat.',
   connect: 'Connect to the internet so your license can be checked.',
-  fix_clock: "Your device's clock seems to be set in the past. Correct it, or connect to the internet.",
+  fix_clock:
+    "Your device's clock seems to be set in the past. Correct it, or connect to the internet.",
   renew: 'Renew your subscription, then check again.',
   export_now: 'Export your work before the remaining features stop.',
   contact_vendor: 'Contact the vendor about this license.',
-  retry_later: 'The license server is having trouble. Your app keeps working; it will check again by itself.',
+  retry_later:
+    'The license server is having trouble. Your app keeps working; it will check again by itself.',
 }
 
 /** The remediation step for `code`, in plain words. */

@@ -21,7 +21,10 @@ export interface ActivationRequest {
  * Creates an air-gapped activation request: the device's id and public key, signed by that key so
  * the license file can only be made for the device that holds it. The result is plain printable text.
  */
-export async function createRequestCode(request: ActivationRequest, devicePrivateKey: CryptoKey): Promise<string> {
+export async function createRequestCode(
+  request: ActivationRequest,
+  devicePrivateKey: CryptoKey,
+): Promise<string> {
   return signCompact(request, devicePrivateKey, { typ: REQUEST_TYP })
 }
 
@@ -38,13 +41,16 @@ export async function verifyRequestCode(
     if (!isPublicJwk(claimed.jwk)) throw new ProofInvalid('request code has no device public key')
     const payload = await verifyCompact(text as string, { ...claimed.jwk }, 'request code')
     const { dev, jwk, ts, name, platform } = payload
-    if (typeof dev !== 'string' || dev.length === 0 || dev.length > 128) throw new ProofInvalid('request code has no device id')
+    if (typeof dev !== 'string' || dev.length === 0 || dev.length > 128)
+      throw new ProofInvalid('request code has no device id')
     if (!isPublicJwk(jwk)) throw new ProofInvalid('request code has no device public key')
     if (!Number.isSafeInteger(ts)) throw new ProofInvalid('request code has no time')
     const nowSeconds = Math.floor(options.now / 1000)
     const age = nowSeconds - (ts as number)
     if (age > REQUEST_MAX_AGE_SECONDS || age < -PROOF_MAX_SKEW_SECONDS) {
-      throw new ProofInvalid('request code is too old or from the future; make a new one on the device')
+      throw new ProofInvalid(
+        'request code is too old or from the future; make a new one on the device',
+      )
     }
     return {
       dev,
@@ -56,6 +62,8 @@ export async function verifyRequestCode(
     }
   } catch (error) {
     if (error instanceof ProofInvalid) throw error
-    throw new ProofInvalid(`request code rejected: ${error instanceof LeewayError ? error.code : 'unreadable'}`)
+    throw new ProofInvalid(
+      `request code rejected: ${error instanceof LeewayError ? error.code : 'unreadable'}`,
+    )
   }
 }

@@ -83,7 +83,8 @@ export class LicenseWorker {
   readonly #store: LicenseStore
   readonly #config: WorkerConfig
   #loaded: Promise<Loaded> | undefined
-  #meta: Promise<{ check: CheckMeta; lastSeen: number | null; pendingDeactivation: boolean }> | undefined
+  #meta:
+    Promise<{ check: CheckMeta; lastSeen: number | null; pendingDeactivation: boolean }> | undefined
   #lastSeenWrittenAt = 0
   #inFlight: Promise<void> | undefined
 
@@ -151,13 +152,26 @@ export class LicenseWorker {
     const device = await this.#store.device()
     const answer = await this.#call('/activate', {
       licenseKey,
-      device: { id: device.id, name: deviceName, platform: platformName(), publicKey: device.publicJwk },
+      device: {
+        id: device.id,
+        name: deviceName,
+        platform: platformName(),
+        publicKey: device.publicJwk,
+      },
     })
     if (answer.kind === 'unreachable') {
       await this.#recordFailure(answer)
       return answer.connectivity === 'offline'
-        ? fail(503, 'offline', "You're offline. Connect to activate, or use offline activation with a request code.")
-        : fail(503, answer.connectivity === 'interference' ? 'interference' : 'server_error', unreachableMessage(answer))
+        ? fail(
+            503,
+            'offline',
+            "You're offline. Connect to activate, or use offline activation with a request code.",
+          )
+        : fail(
+            503,
+            answer.connectivity === 'interference' ? 'interference' : 'server_error',
+            unreachableMessage(answer),
+          )
     }
     if (answer.kind === 'api-error') return fail(answer.status, answer.code, answer.message)
     return this.#accept(answer.body, device, 'activate')
@@ -168,7 +182,13 @@ export class LicenseWorker {
     const device = await this.#store.device()
     const createdAt = this.#config.now()
     const requestCode = await createRequestCode(
-      { dev: device.id, jwk: device.publicJwk, ts: Math.floor(createdAt / 1000), name: deviceName, platform: platformName() },
+      {
+        dev: device.id,
+        jwk: device.publicJwk,
+        ts: Math.floor(createdAt / 1000),
+        name: deviceName,
+        platform: platformName(),
+      },
       device.keyPair.privateKey,
     )
     return { requestCode, deviceId: device.id, createdAt }
@@ -182,14 +202,23 @@ export class LicenseWorker {
     } catch (error) {
       return fail(400, 'bad_request', error instanceof Error ? error.message : 'not a license file')
     }
-    return this.#accept({ grant: file.grant, certs: file.certs }, await this.#store.device(), 'import')
+    return this.#accept(
+      { grant: file.grant, certs: file.certs },
+      await this.#store.device(),
+      'import',
+    )
   }
 
   /** Frees this device's seat; while offline the request is queued and replayed on reconnection. */
   async deactivate(): Promise<ActionResult> {
     const loaded = await this.#load()
-    if (loaded.kind !== 'ok') return fail(409, 'not_activated', 'This device has no license to deactivate.')
-    await this.#store.enqueue({ kind: 'deactivate', product: this.#config.product, createdAt: this.#config.now() })
+    if (loaded.kind !== 'ok')
+      return fail(409, 'not_activated', 'This device has no license to deactivate.')
+    await this.#store.enqueue({
+      kind: 'deactivate',
+      product: this.#config.product,
+      createdAt: this.#config.now(),
+    })
     this.#meta = undefined
     await this.replayQueue()
     const state = await this.state()
@@ -218,7 +247,10 @@ export class LicenseWorker {
         break
       }
       if (answer.kind === 'ok') await this.#accept(answer.body, device, 'deactivate')
-      else await this.#writeCheckMeta({ lastCheckError: { code: answer.code, message: answer.message } })
+      else
+        await this.#writeCheckMeta({
+          lastCheckError: { code: answer.code, message: answer.message },
+        })
       // Done, or refused for good (the seat is already free, the grant unknown): either way not retried.
       await this.#store.dequeue(item.id)
     }
@@ -241,7 +273,8 @@ export class LicenseWorker {
     const device = await this.#store.device()
     const checks: { grant: string; proof: string }[] = []
     for (const product of await this.#store.products()) {
-      const loaded = product === this.#config.product ? await this.#load() : await this.#verify(product, device)
+      const loaded =
+        product === this.#config.product ? await this.#load() : await this.#verify(product, device)
       if (loaded.kind !== 'ok') continue
       checks.push({ grant: loaded.stored.grant, proof: await this.#proof(loaded.claims, device) })
     }
@@ -251,7 +284,10 @@ export class LicenseWorker {
       await this.#recordFailure(answer)
       await this.#config.registerSync(SYNC_TAG).catch(() => undefined)
     } else if (answer.kind === 'api-error') {
-      await this.#recordFailure({ connectivity: 'server-error', retryAt: answer.retryAt }, { code: answer.code, message: answer.message })
+      await this.#recordFailure(
+        { connectivity: 'server-error', retryAt: answer.retryAt },
+        { code: answer.code, message: answer.message },
+      )
     } else {
       await this.#applyValidation(answer.body, device)
     }
@@ -268,7 +304,11 @@ export class LicenseWorker {
     let newestIat = 0
     let refusal: { code: string; message: string } | null = null
     for (const result of results) {
-      const entry = result as { ok?: unknown; grant?: unknown; error?: { code?: unknown; message?: unknown } }
+      const entry = result as {
+        ok?: unknown
+        grant?: unknown
+        error?: { code?: unknown; message?: unknown }
+      }
       if (entry.ok === true && typeof entry.grant === 'string') {
         const outcome = await this.#applyGrant({ grant: entry.grant, certs }, device)
         if (outcome === 'rejected') {
@@ -278,14 +318,20 @@ export class LicenseWorker {
         }
         newestIat = Math.max(newestIat, outcome.iat)
       } else if (typeof entry.error?.code === 'string') {
-        refusal = { code: entry.error.code, message: typeof entry.error.message === 'string' ? entry.error.message : entry.error.code }
+        refusal = {
+          code: entry.error.code,
+          message: typeof entry.error.message === 'string' ? entry.error.message : entry.error.code,
+        }
       }
     }
     await this.#recordSuccess(newestIat * 1000, refusal)
   }
 
   /** Verifies a grant from the server or a file and keeps it if it wins reconciliation. */
-  async #applyGrant(incoming: StoredLicense, device: DeviceIdentity): Promise<{ iat: number } | 'rejected'> {
+  async #applyGrant(
+    incoming: StoredLicense,
+    device: DeviceIdentity,
+  ): Promise<{ iat: number } | 'rejected'> {
     let claims: GrantClaims
     try {
       const ring = await createKeyRing(this.#config.rootJwk, incoming.certs)
@@ -297,21 +343,34 @@ export class LicenseWorker {
       return 'rejected'
     }
     const product = claims.aud
-    const local = product === this.#config.product ? await this.#load() : await this.#verify(product, device)
-    const winner = local.kind === 'ok' ? reconcile(local.claims, claims, { dev: device.id }).winner : 'incoming'
+    const local =
+      product === this.#config.product ? await this.#load() : await this.#verify(product, device)
+    const winner =
+      local.kind === 'ok' ? reconcile(local.claims, claims, { dev: device.id }).winner : 'incoming'
     if (winner === 'incoming') {
       // Keep certificates the server no longer lists but an older grant may still need.
-      const certs = [...new Set([...incoming.certs, ...(local.kind === 'ok' ? local.stored.certs : [])])]
+      const certs = [
+        ...new Set([...incoming.certs, ...(local.kind === 'ok' ? local.stored.certs : [])]),
+      ]
       await this.#store.writeLicense(product, { grant: incoming.grant, certs })
       if (product === this.#config.product) {
         const keyId = signingKeyId(incoming.grant)
-        this.#loaded = Promise.resolve({ kind: 'ok', stored: { grant: incoming.grant, certs }, claims, keyId })
+        this.#loaded = Promise.resolve({
+          kind: 'ok',
+          stored: { grant: incoming.grant, certs },
+          claims,
+          keyId,
+        })
       }
     }
     return { iat: claims.iat }
   }
 
-  async #accept(body: Record<string, unknown>, device: DeviceIdentity, action: 'activate' | 'import' | 'deactivate'): Promise<ActionResult> {
+  async #accept(
+    body: Record<string, unknown>,
+    device: DeviceIdentity,
+    action: 'activate' | 'import' | 'deactivate',
+  ): Promise<ActionResult> {
     const certs = stringArray(body.certs)
     if (typeof body.grant !== 'string' || !certs) {
       return fail(502, 'interference', 'The answer was not a license from your license server.')
@@ -319,8 +378,16 @@ export class LicenseWorker {
     const outcome = await this.#applyGrant({ grant: body.grant, certs }, device)
     if (outcome === 'rejected') {
       return action === 'import'
-        ? fail(400, 'grant_invalid', 'This license file is not for this device, or was not signed by the vendor.')
-        : fail(502, 'interference', 'The answer was not signed by your vendor; something on the network changed it.')
+        ? fail(
+            400,
+            'grant_invalid',
+            'This license file is not for this device, or was not signed by the vendor.',
+          )
+        : fail(
+            502,
+            'interference',
+            'The answer was not signed by your vendor; something on the network changed it.',
+          )
     }
     if (action === 'import') {
       await this.#advanceLastSeenTo(outcome.iat * 1000)
@@ -341,11 +408,16 @@ export class LicenseWorker {
   }
 
   async #proof(claims: GrantClaims, device: DeviceIdentity): Promise<string> {
-    return signProof({ jti: claims.jti, ts: Math.floor(this.#config.now() / 1000) }, device.keyPair.privateKey)
+    return signProof(
+      { jti: claims.jti, ts: Math.floor(this.#config.now() / 1000) },
+      device.keyPair.privateKey,
+    )
   }
 
   #load(): Promise<Loaded> {
-    this.#loaded ??= this.#store.device().then((device) => this.#verify(this.#config.product, device))
+    this.#loaded ??= this.#store
+      .device()
+      .then((device) => this.#verify(this.#config.product, device))
     this.#loaded.catch(() => {
       this.#loaded = undefined
     })
@@ -364,11 +436,18 @@ export class LicenseWorker {
       })
       return { kind: 'ok', stored: read.value, claims, keyId: signingKeyId(read.value.grant) }
     } catch (error) {
-      return { kind: 'invalid', problem: error instanceof LeewayError ? error.code : 'grant_invalid' }
+      return {
+        kind: 'invalid',
+        problem: error instanceof LeewayError ? error.code : 'grant_invalid',
+      }
     }
   }
 
-  #readMeta(): Promise<{ check: CheckMeta; lastSeen: number | null; pendingDeactivation: boolean }> {
+  #readMeta(): Promise<{
+    check: CheckMeta
+    lastSeen: number | null
+    pendingDeactivation: boolean
+  }> {
     this.#meta ??= Promise.all([
       this.#store.getMeta<CheckMeta>('check', INITIAL_CHECK_META),
       this.#store.getMeta<number | null>('lastSeen', null),
@@ -400,11 +479,17 @@ export class LicenseWorker {
     await this.#store.setMeta('lastSeen', meta.lastSeen)
   }
 
-  async #recordSuccess(serverTime: number, refusal: { code: string; message: string } | null): Promise<void> {
+  async #recordSuccess(
+    serverTime: number,
+    refusal: { code: string; message: string } | null,
+  ): Promise<void> {
     const now = this.#config.now()
     const meta = await this.#readMeta()
     // The signed server time replaces a lastSeen that a clock set too far ahead once pushed forward.
-    meta.lastSeen = serverTime > 0 ? lastSeenAfterVerifiedCheck(serverTime, now) : advanceLastSeen(meta.lastSeen, now)
+    meta.lastSeen =
+      serverTime > 0
+        ? lastSeenAfterVerifiedCheck(serverTime, now)
+        : advanceLastSeen(meta.lastSeen, now)
     this.#lastSeenWrittenAt = now
     await this.#store.setMeta('lastSeen', meta.lastSeen)
     await this.#writeCheckMeta({
@@ -457,7 +542,10 @@ function fail(status: number, code: string, message: string): ActionResult {
   return { ok: false, status, code, message }
 }
 
-function unreachableMessage(answer: { connectivity: Connectivity; retryAt: number | null }): string {
+function unreachableMessage(answer: {
+  connectivity: Connectivity
+  retryAt: number | null
+}): string {
   if (answer.connectivity === 'interference') {
     return 'Something between you and the license server answered instead of it (a Wi-Fi login page?). Sign in to the network, then try again.'
   }
@@ -467,10 +555,11 @@ function unreachableMessage(answer: { connectivity: Connectivity; retryAt: numbe
 }
 
 function stringArray(value: unknown): string[] | null {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string') ? (value as string[]) : null
+  return Array.isArray(value) && value.every((item) => typeof item === 'string')
+    ? (value as string[])
+    : null
 }
 
 function platformName(): string {
   return (typeof navigator !== 'undefined' && navigator.platform) || ''
 }
-

@@ -16,7 +16,11 @@ export interface CallOptions {
  * POSTs JSON to the license server and sorts the answer. A network error or a timeout is
  * `offline`; 5xx and 429 are `server-error`; anything that is not our JSON is `interference`.
  */
-export async function callServer(url: string, body: unknown, options: CallOptions): Promise<ServerAnswer> {
+export async function callServer(
+  url: string,
+  body: unknown,
+  options: CallOptions,
+): Promise<ServerAnswer> {
   let response: Response
   let text: string
   try {
@@ -33,12 +37,19 @@ export async function callServer(url: string, body: unknown, options: CallOption
   } catch {
     return { kind: 'unreachable', connectivity: 'offline', retryAt: null }
   }
-  if (response.type === 'opaqueredirect') return { kind: 'unreachable', connectivity: 'interference', retryAt: null }
+  if (response.type === 'opaqueredirect')
+    return { kind: 'unreachable', connectivity: 'interference', retryAt: null }
   const retryAt = retryAfterUntil(response.headers.get('retry-after'), options.now())
   const sorted = classifyResponse(response.status, response.headers.get('content-type'), text)
   if (sorted.kind === 'json') return { kind: 'ok', body: sorted.body }
   if (sorted.kind === 'api-error') {
-    return { kind: 'api-error', status: response.status, code: sorted.code, message: sorted.message, retryAt }
+    return {
+      kind: 'api-error',
+      status: response.status,
+      code: sorted.code,
+      message: sorted.message,
+      retryAt,
+    }
   }
   return { kind: 'unreachable', connectivity: sorted.connectivity, retryAt }
 }

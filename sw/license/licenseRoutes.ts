@@ -14,7 +14,8 @@ const MAX_LICENSE_FILE_LENGTH = 65_536
  */
 export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
   const routes = new Map<string, Handler>()
-  const route = (method: string, path: string, handler: Handler) => routes.set(`${method} ${path}`, handler)
+  const route = (method: string, path: string, handler: Handler) =>
+    routes.set(`${method} ${path}`, handler)
 
   route('GET', LICENSE_ENDPOINTS.state, async (_request, extend) => {
     const state = await worker.state()
@@ -26,7 +27,11 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
   route('POST', LICENSE_ENDPOINTS.activate, async (request) => {
     const body = await readJsonObject(request)
     const licenseKey = body?.licenseKey
-    if (typeof licenseKey !== 'string' || licenseKey.trim() === '' || licenseKey.length > MAX_KEY_LENGTH) {
+    if (
+      typeof licenseKey !== 'string' ||
+      licenseKey.trim() === '' ||
+      licenseKey.length > MAX_KEY_LENGTH
+    ) {
       return errorResponse('bad_request', 'licenseKey: enter the license key you received.', 400)
     }
     return actionResponse(await worker.activate(licenseKey, deviceName(body?.deviceName)))
@@ -41,7 +46,11 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
     const body = await readJsonObject(request)
     const licenseFile = body?.licenseFile
     if (typeof licenseFile !== 'string' || licenseFile.length > MAX_LICENSE_FILE_LENGTH) {
-      return errorResponse('bad_request', 'licenseFile: paste the contents of the license file.', 400)
+      return errorResponse(
+        'bad_request',
+        'licenseFile: paste the contents of the license file.',
+        400,
+      )
     }
     return actionResponse(await worker.importLicenseFile(licenseFile))
   })
@@ -55,7 +64,8 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
 
   route('POST', LICENSE_ENDPOINTS.telemetry, async (request) => {
     const body = await readJsonObject(request)
-    if (typeof body?.optIn !== 'boolean') return errorResponse('bad_request', 'optIn: must be true or false.', 400)
+    if (typeof body?.optIn !== 'boolean')
+      return errorResponse('bad_request', 'optIn: must be true or false.', 400)
     return json(await worker.setTelemetry(body.optIn))
   })
 
@@ -79,18 +89,29 @@ export async function handleLicenseRequest(
   try {
     return await handler(request, extend)
   } catch (error) {
-    const storage = error instanceof Error && /IndexedDB|Database|Dexie|QuotaExceeded/i.test(`${error.name} ${error.message}`)
+    const storage =
+      error instanceof Error &&
+      /IndexedDB|Database|Dexie|QuotaExceeded/i.test(`${error.name} ${error.message}`)
     return storage
-      ? errorResponse('store_unavailable', 'This browser is not letting the app store its license (private mode or full storage?).', 503)
+      ? errorResponse(
+          'store_unavailable',
+          'This browser is not letting the app store its license (private mode or full storage?).',
+          503,
+        )
       : errorResponse('internal', 'The license service worker hit an unexpected error.', 500)
   }
 }
 
 function actionResponse(result: ActionResult): Response {
   if (!result.ok) return errorResponse(result.code, result.message, result.status)
-  return json(result.queued ? { ...result.state, queued: true } : result.state, result.queued ? 202 : 200)
+  return json(
+    result.queued ? { ...result.state, queued: true } : result.state,
+    result.queued ? 202 : 200,
+  )
 }
 
 function deviceName(value: unknown): string {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, MAX_NAME_LENGTH) : 'Browser'
+  return typeof value === 'string' && value.trim() !== ''
+    ? value.trim().slice(0, MAX_NAME_LENGTH)
+    : 'Browser'
 }

@@ -17,7 +17,8 @@ export interface DeviceIdentity {
   jkt: string
 }
 
-export type ReadResult = { kind: 'none' } | { kind: 'ok'; value: StoredLicense } | { kind: 'unreadable' }
+export type ReadResult =
+  { kind: 'none' } | { kind: 'ok'; value: StoredLicense } | { kind: 'unreadable' }
 
 const GRANT_PREFIX = 'grant:'
 
@@ -76,7 +77,11 @@ export class LicenseStore {
 
   async enqueue(request: Omit<QueuedRequest, 'id' | 'attempts'>): Promise<void> {
     await this.#db.transaction('rw', this.#db.queue, async () => {
-      const same = await this.#db.queue.where('kind').equals(request.kind).filter((item) => item.product === request.product).count()
+      const same = await this.#db.queue
+        .where('kind')
+        .equals(request.kind)
+        .filter((item) => item.product === request.product)
+        .count()
       if (same === 0) await this.#db.queue.add({ ...request, attempts: 0 })
     })
   }
@@ -90,9 +95,12 @@ export class LicenseStore {
   }
 
   async countAttempt(id: number): Promise<void> {
-    await this.#db.queue.where('id').equals(id).modify((item) => {
-      item.attempts += 1
-    })
+    await this.#db.queue
+      .where('id')
+      .equals(id)
+      .modify((item) => {
+        item.attempts += 1
+      })
   }
 
   #key(): Promise<CryptoKey> {
@@ -142,7 +150,11 @@ function isKeyPair(value: CryptoKey | CryptoKeyPair): value is CryptoKeyPair {
 function isStoredLicense(value: unknown): value is StoredLicense {
   if (typeof value !== 'object' || value === null) return false
   const record = value as Partial<StoredLicense>
-  return typeof record.grant === 'string' && Array.isArray(record.certs) && record.certs.every((cert) => typeof cert === 'string')
+  return (
+    typeof record.grant === 'string' &&
+    Array.isArray(record.certs) &&
+    record.certs.every((cert) => typeof cert === 'string')
+  )
 }
 
 function randomId(): string {

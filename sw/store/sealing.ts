@@ -7,7 +7,11 @@ export async function createSealingKey(): Promise<CryptoKey> {
 }
 
 /** Encrypts `value` as JSON; `name` is authenticated, so a record moved to another name fails to open. */
-export async function seal(key: CryptoKey, name: string, value: unknown): Promise<{ iv: Uint8Array<ArrayBuffer>; data: ArrayBuffer }> {
+export async function seal(
+  key: CryptoKey,
+  name: string,
+  value: unknown,
+): Promise<{ iv: Uint8Array<ArrayBuffer>; data: ArrayBuffer }> {
   const iv = crypto.getRandomValues(new Uint8Array(new ArrayBuffer(12)))
   const data = await crypto.subtle.encrypt(
     { name: 'AES-GCM', iv, additionalData: encoder.encode(name) },
@@ -18,7 +22,11 @@ export async function seal(key: CryptoKey, name: string, value: unknown): Promis
 }
 
 /** Decrypts a sealed record; throws if it was altered, moved or sealed under another key. */
-export async function unseal(key: CryptoKey, name: string, sealed: { iv: Uint8Array<ArrayBuffer>; data: ArrayBuffer }): Promise<unknown> {
+export async function unseal(
+  key: CryptoKey,
+  name: string,
+  sealed: { iv: Uint8Array<ArrayBuffer>; data: ArrayBuffer },
+): Promise<unknown> {
   const plain = await crypto.subtle.decrypt(
     { name: 'AES-GCM', iv: sealed.iv, additionalData: encoder.encode(name) },
     key,

@@ -119,7 +119,10 @@ describe('a key ring built from several certificates', () => {
   it('checks a grant against the certificate of its key that covers its iat', async () => {
     // The key was certified for days 0-2, then re-certified from day 5: a grant signed on day 1
     // must still verify under the first certificate, whichever order the two arrive in.
-    const first = await certify(chain.root, chain.signer, { nbf: NOW_S - DAY_S, exp: NOW_S + 2 * DAY_S })
+    const first = await certify(chain.root, chain.signer, {
+      nbf: NOW_S - DAY_S,
+      exp: NOW_S + 2 * DAY_S,
+    })
     const renewed = await certify(chain.root, chain.signer, {
       nbf: NOW_S + 5 * DAY_S,
       exp: NOW_S + 9 * DAY_S,
@@ -130,11 +133,16 @@ describe('a key ring built from several certificates', () => {
       [renewed, first],
     ]) {
       const ring = await createKeyRing(chain.root.publicJwk, order)
-      expect(ring.certificates.map((cert) => cert.exp).sort()).toEqual([NOW_S + 2 * DAY_S, NOW_S + 9 * DAY_S])
+      expect(ring.certificates.map((cert) => cert.exp).sort()).toEqual([
+        NOW_S + 2 * DAY_S,
+        NOW_S + 9 * DAY_S,
+      ])
       expect(await outcomeOf(() => verifyGrant(grant, ring, { now: NOW }))).toBe('verified')
     }
     const onlyRenewed = await createKeyRing(chain.root.publicJwk, [renewed])
-    expect(await outcomeOf(() => verifyGrant(grant, onlyRenewed, { now: NOW }))).toBe('cert_not_valid')
+    expect(await outcomeOf(() => verifyGrant(grant, onlyRenewed, { now: NOW }))).toBe(
+      'cert_not_valid',
+    )
   })
 
   it('trusts several signing keys at once, so keys rotate without re-activation', async () => {
