@@ -4,11 +4,11 @@ import { ApiError } from './ApiError.ts'
 
 const digest = (value: string) => createHash('sha256').update(value).digest()
 
-/** Requires `Authorization: Bearer <admin token>`, compared in constant time. */
+/** Requires `Authorization: Bearer <admin token>` (scheme in any case, as HTTP says), compared in constant time. */
 export function adminAuth(adminToken: string): MiddlewareHandler {
   const expected = digest(adminToken)
   return async (c, next) => {
-    const match = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')
+    const match = /^Bearer (\S+)$/i.exec(c.req.header('authorization') ?? '')
     if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
       throw new ApiError('unauthorized', 'admin routes need Authorization: Bearer <admin token>')
     }

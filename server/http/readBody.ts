@@ -17,10 +17,7 @@ export async function readBody<TSchema extends v.GenericSchema>(
   const type = c.req.header('content-type') ?? ''
   if (!/^application\/json\b/i.test(type))
     throw new ApiError('bad_request', 'body must be JSON (Content-Type: application/json)')
-  const text = await c.req.text()
-  if (new TextEncoder().encode(text).length > maxBytes) {
-    throw new ApiError('bad_request', `body is larger than ${maxBytes} bytes`, { status: 413 })
-  }
+  const text = await readLimitedText(c.req.raw, maxBytes)
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -37,4 +34,27 @@ export async function readBody<TSchema extends v.GenericSchema>(
     )
   }
   return result.output
+}
+
+/** Reads a body as UTF-8, refusing it as soon as it passes `maxBytes`, before it is all in memory. */
+async function readLimitedText(request: Request, maxBytes: number): Promise<string> {
+  const tooLarge = () =>
+    new ApiError('bad_request', `body is larger than ${maxBytes} bytes`, { status: 413 })
+  const declared = Number(request.headers.get('content-length') ?? NaN)
+  if (declared > maxBytes) throw tooLarge()
+  if (!request.body) return ''
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let received = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    received += value.byteLength
+    if (received > maxBytes) {
+      await reader.cancel()
+      throw tooLarge()
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
 }

@@ -1,3 +1,4 @@
+import { parseDuration } from '../../src/core/index.ts'
 import { ApiError } from '../http/ApiError.ts'
 import type { DeviceRow, LicenseRow, Store } from '../storage/Store.ts'
 import { newLicenseId } from './ids.ts'
@@ -65,6 +66,13 @@ export class AdminService {
     })
     if (!Object.hasOwn(product.plans, input.plan)) {
       throw new ApiError('bad_request', `plan: "${input.plan}" is not a plan of ${input.product}`)
+    }
+    // A zero recheck would sign grants that no device accepts (`pol.recheck` must be at least 1 s).
+    if (typeof input.recheckEvery === 'string' && parseDuration(input.recheckEvery) === 0) {
+      throw new ApiError(
+        'bad_request',
+        'recheckEvery: must be longer than zero (or null for never)',
+      )
     }
     const now = this.#now()
     const key = generateLicenseKey()

@@ -168,8 +168,13 @@ export class LicenseService {
     now: number,
   ): Promise<string> {
     const { product } = await this.#deps.manifests.product(license.product)
+    // Air-gapped devices never check in, so "not seen for a while" says nothing about them: their
+    // seats are freed only by the vendor.
+    const airGapped = license.recheck_every === 'never'
     const releaseAfter =
-      product.seatReleaseAfter === null ? null : parseDuration(product.seatReleaseAfter) * 1000
+      product.seatReleaseAfter === null || airGapped
+        ? null
+        : parseDuration(product.seatReleaseAfter) * 1000
     const outcome = await this.#deps.store.activateDevice(
       license.id,
       {

@@ -52,9 +52,31 @@ export class ManifestService {
     return { version, product }
   }
 
+  /**
+   * Validates a candidate manifest: its schema, and that it keeps every product that still has
+   * licenses (dropping one would leave every device of it unable to re-check).
+   */
+  async check(input: unknown): Promise<Manifest> {
+    const manifest = parseManifest(input)
+    const current = await this.#store.currentManifest()
+    const previous = current ? (JSON.parse(current.body) as Manifest) : { products: {} }
+    for (const product of Object.keys(previous.products)) {
+      if (
+        !Object.hasOwn(manifest.products, product) &&
+        (await this.#store.hasLicensesFor(product))
+      ) {
+        throw new ApiError(
+          'conflict',
+          `products.${product}: still has licenses; it cannot be removed`,
+        )
+      }
+    }
+    return manifest
+  }
+
   /** Validates and stores a new version; it takes effect at each device's next check. */
   async publish(input: unknown, author: string, note: string): Promise<ManifestVersion> {
-    const manifest = parseManifest(input)
+    const manifest = await this.check(input)
     const row = await this.#store.appendManifest({
       body: JSON.stringify(manifest),
       author,

@@ -68,6 +68,16 @@ export class KyselyStore implements Store {
       .executeTakeFirst()
   }
 
+  async hasLicensesFor(product: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('licenses')
+      .select('id')
+      .where('product', '=', product)
+      .limit(1)
+      .executeTakeFirst()
+    return row !== undefined
+  }
+
   async listDevices(licenseId: string): Promise<DeviceRow[]> {
     return this.#db
       .selectFrom('devices')

@@ -33,6 +33,9 @@ export interface Store {
     patch: Partial<Omit<LicenseRow, 'id' | 'key_hash' | 'created_at'>>,
   ): Promise<LicenseRow | undefined>
 
+  /** Whether any license of `product` exists. */
+  hasLicensesFor(product: string): Promise<boolean>
+
   listDevices(licenseId: string): Promise<DeviceRow[]>
   findDevice(licenseId: string, deviceId: string): Promise<DeviceRow | undefined>
   /**

@@ -187,3 +187,20 @@ describe('a device not seen for longer than seatReleaseAfter (P90D)', () => {
     )
   })
 })
+
+describe('an air-gapped license (recheckEvery null) past seatReleaseAfter', () => {
+  it('keeps the seat of a device that never checks in, since it cannot', async () => {
+    const license = await server.createLicense({
+      seats: 1,
+      recheckEvery: null,
+      termEnd: server.clock.now() + 2 * 365 * DAY,
+    })
+    await server.activateOk(license.key, await server.makeDevice())
+    server.clock.advance(200 * DAY)
+    await expectError(
+      await server.activate(license.key, await server.makeDevice()),
+      409,
+      'seat_limit_reached',
+    )
+  })
+})

@@ -18,8 +18,13 @@ export function adminManifestRoutes(admin: Hono, s: Services): void {
   admin.put('/manifest', async (c) => {
     const body = await readBody(c, AnyObject)
     const note = c.req.header('x-leeway-note') ?? ''
+    const dryRun = ['1', 'true'].includes(c.req.query('dryRun') ?? '')
     try {
-      return c.json(await s.manifests.publish(body, 'admin-api', note.slice(0, 500)), 201)
+      const manifest = await s.manifests.check(body)
+      // A dry run validates and stores nothing; the impact report over real devices comes with
+      // the governance work.
+      if (dryRun) return c.json({ dryRun: true, valid: true, manifest })
+      return c.json(await s.manifests.publish(manifest, 'admin-api', note.slice(0, 500)), 201)
     } catch (error) {
       if (error instanceof ManifestInvalid) throw new ApiError('bad_request', error.message)
       throw error
