@@ -1,3 +1,5 @@
+import { parseJsonObject } from '../src/core/index.ts'
+
 /** A JSON response that no cache keeps: license answers are always fresh from the worker. */
 export function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), {
@@ -13,14 +15,6 @@ export function errorResponse(code: string, message: string, status: number): Re
 
 /** Reads a JSON object body, or null when the body is not one. */
 export async function readJsonObject(request: Request): Promise<Record<string, unknown> | null> {
-  try {
-    const text = await request.text()
-    if (text.length > 65_536) return null
-    const value: unknown = JSON.parse(text)
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null
-  } catch {
-    return null
-  }
+  const text = await request.text().catch(() => '')
+  return text.length > 65_536 ? null : parseJsonObject(text)
 }

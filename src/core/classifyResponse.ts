@@ -16,7 +16,8 @@ export function classifyResponse(
   contentType: string | null,
   bodyText: string,
 ): ResponseClass {
-  const parsed = parseJsonObject(contentType, bodyText)
+  const isJson = contentType !== null && /^application\/json\b/i.test(contentType)
+  const parsed = isJson ? parseJsonObject(bodyText) : null
   if (status === 429 || status >= 500) {
     return { kind: 'unreachable', connectivity: 'server-error' }
   }
@@ -34,8 +35,8 @@ export function classifyResponse(
   return { kind: 'unreachable', connectivity: 'interference' }
 }
 
-function parseJsonObject(contentType: string | null, text: string): Record<string, unknown> | null {
-  if (!contentType || !/^application\/json\b/i.test(contentType)) return null
+/** Parses text that should hold a JSON object; null for anything else (an array, a number, garbage). */
+export function parseJsonObject(text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text)
     return typeof value === 'object' && value !== null && !Array.isArray(value)
