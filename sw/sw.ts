@@ -6,9 +6,9 @@ import {
   precacheAndRoute,
 } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
-import { BROADCAST_CHANNEL, DEFAULT_BACKOFF } from '../src/core/index.ts'
+import { BROADCAST_CHANNEL, DEFAULT_BACKOFF, SYNC_TAG } from '../src/core/index.ts'
 import type { PageMessage, StateMessage } from '../src/core/index.ts'
-import { LicenseWorker, SYNC_TAG } from './license/LicenseWorker.ts'
+import { LicenseWorker } from './license/LicenseWorker.ts'
 import { handleLicenseRequest, licenseRoutes } from './license/licenseRoutes.ts'
 import { LicenseStore } from './store/LicenseStore.ts'
 import { openLeewayDb } from './store/LeewayDb.ts'

@@ -1,4 +1,5 @@
 import { Workbox } from 'workbox-window'
+import { SYNC_TAG } from '../core/index.ts'
 import type { PageMessage } from '../core/index.ts'
 import { license } from './licenseStore.ts'
 
@@ -33,12 +34,36 @@ export function registerLicenseWorker(scriptUrl = '/sw.js'): LicenseWorkerHandle
     const message: PageMessage = { type: 'online' }
     navigator.serviceWorker.controller?.postMessage(message)
   })
-  void workbox.register()
+  void workbox.register().then(() => registerPeriodicRecheck())
 
   return {
     onUpdateReady(listener) {
       listeners.add(listener)
       if (waiting) listener(waiting)
     },
+  }
+}
+
+// Where the browser grants it (an installed app, in Chromium), the worker is woken about twice a
+// day to re-check even when the app is not opened, so its grace window keeps sliding.
+const PERIODIC_RECHECK_MS = 12 * 60 * 60 * 1000
+
+interface PeriodicSyncRegistration extends ServiceWorkerRegistration {
+  periodicSync: { register(tag: string, options: { minInterval: number }): Promise<void> }
+}
+
+async function registerPeriodicRecheck(): Promise<void> {
+  try {
+    const registration = await navigator.serviceWorker.ready
+    if (!('periodicSync' in registration)) return
+    const permission = await navigator.permissions.query({
+      name: 'periodic-background-sync' as PermissionName,
+    })
+    if (permission.state !== 'granted') return
+    await (registration as PeriodicSyncRegistration).periodicSync.register(SYNC_TAG, {
+      minInterval: PERIODIC_RECHECK_MS,
+    })
+  } catch {
+    // Periodic sync is a bonus: state calls, reconnection and worker start re-check without it.
   }
 }

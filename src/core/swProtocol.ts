@@ -14,6 +14,9 @@ export const LICENSE_ENDPOINTS = {
   telemetry: '/_license/telemetry',
 } as const
 
+/** The Background Sync (and Periodic Background Sync) tag that wakes the worker to re-check. */
+export const SYNC_TAG = 'leeway-recheck'
+
 /** The channel every state change is broadcast on, to every tab. */
 export const BROADCAST_CHANNEL = 'leeway'
 

@@ -6,6 +6,7 @@ import {
   createRequestCode,
   decodeLicenseFile,
   GRANT_TYP,
+  SYNC_TAG,
   evaluate,
   readHeader,
   lastSeenAfterVerifiedCheck,
@@ -40,7 +41,6 @@ export interface WorkerConfig {
   broadcast: (state: ServedLicenseState) => void
 }
 
-export const SYNC_TAG = 'leeway-recheck'
 // lastSeen is written at most this often: losing a minute of it on a worker kill is far inside the
 // clock guard's 5-minute tolerance, and the state endpoint stays free of database writes.
 const LAST_SEEN_WRITE_INTERVAL_MS = 60_000

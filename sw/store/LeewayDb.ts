@@ -1,5 +1,5 @@
 import Dexie from 'dexie'
-import type { EntityTable } from 'dexie'
+import type { EntityTable, Transaction } from 'dexie'
 
 /** A key kept in IndexedDB as a CryptoKey object: non-extractable keys never leave WebCrypto. */
 export interface KeyRecord {
@@ -38,18 +38,33 @@ export type LeewayDatabase = Dexie & {
 
 export const DATABASE_NAME = 'leeway'
 
+/** One version of the schema: its stores, and the step that brings the data of the previous one. */
+export interface SchemaVersion {
+  version: number
+  stores: Record<string, string | null>
+  upgrade?: (transaction: Transaction) => Promise<void>
+}
+
 /**
- * Opens the worker's database. Each schema version is declared here for ever, with its own upgrade
- * step; a new app version adds one and never drops `keys` or `records`, so an update never loses
- * the grants and never forces a re-activation.
+ * Every schema version, for ever. A new app version appends one (with its upgrade step) and never
+ * drops `keys` or `records`, so an update never loses the grants nor forces a re-activation.
  */
-export function openLeewayDb(name = DATABASE_NAME): LeewayDatabase {
+export const SCHEMA: readonly SchemaVersion[] = [
+  {
+    version: 1,
+    stores: { keys: 'name', records: 'name', meta: 'name', queue: '++id, kind' },
+  },
+]
+
+/** Opens the worker's database with every schema version declared. */
+export function openLeewayDb(
+  name = DATABASE_NAME,
+  schema: readonly SchemaVersion[] = SCHEMA,
+): LeewayDatabase {
   const db = new Dexie(name) as LeewayDatabase
-  db.version(1).stores({
-    keys: 'name',
-    records: 'name',
-    meta: 'name',
-    queue: '++id, kind',
-  })
+  for (const step of schema) {
+    const version = db.version(step.version).stores(step.stores)
+    if (step.upgrade) version.upgrade(step.upgrade)
+  }
   return db
 }
