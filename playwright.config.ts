@@ -1,7 +1,8 @@
 import { defineConfig } from '@playwright/test'
 
-export const E2E_PORT = 8799
-export const E2E_DATA = '.tmp/e2e-data'
+// Several suites may run at once on one machine (each engineer's, CI's): E2E_PORT keeps them apart.
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 8799)
+export const E2E_DATA = `.tmp/e2e-data-${E2E_PORT}`
 /** The worker's wait for the license server in the e2e build. */
 export const E2E_REQUEST_TIMEOUT_MS = 3_000
 
