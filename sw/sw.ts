@@ -48,35 +48,49 @@ const routes = licenseRoutes(worker)
 
 // Answered here and never by the network, before any other route sees them.
 self.addEventListener('fetch', (event) => {
+  startOnce(event)
   const url = new URL(event.request.url)
   if (url.origin !== self.location.origin || !url.pathname.startsWith('/_license/')) return
   event.respondWith(handleLicenseRequest(routes, event.request, (work) => event.waitUntil(work)))
 })
 
 self.addEventListener('message', (event: ExtendableMessageEvent) => {
+  startOnce(event)
   const message = event.data as PageMessage | undefined
   if (message?.type === 'SKIP_WAITING') void self.skipWaiting()
-  if (message?.type === 'online') event.waitUntil(retryNow())
+  if (message?.type === 'online') event.waitUntil(retry({ reconnected: true }))
 })
 
-self.addEventListener('sync', (event) => {
-  const sync = event as ExtendableEvent & { tag?: string }
-  if (sync.tag === SYNC_TAG) sync.waitUntil(retryNow())
-})
+// A rejected sync is retried by the browser on its own schedule: reject while still unreachable.
+for (const type of ['sync', 'periodicsync']) {
+  self.addEventListener(type, (event) => {
+    const sync = event as ExtendableEvent & { tag?: string }
+    if (sync.tag !== SYNC_TAG) return
+    sync.waitUntil(
+      retry({ reconnected: true }).then(async () => {
+        if (!(await worker.lastAttemptSucceeded()))
+          throw new Error('license server still unreachable')
+      }),
+    )
+  })
+}
 
-self.addEventListener('periodicsync', (event) => {
-  const sync = event as ExtendableEvent & { tag?: string }
-  if (sync.tag === SYNC_TAG) sync.waitUntil(retryNow())
-})
+// A worker (re)started by an event re-checks if one is due, with the usual backoff: browsers stop
+// idle workers within a minute, and every restart must not count as a reconnection. This is also
+// what browsers without Background Sync (Safari, Firefox) rely on. Activation is not held up by it.
+let started = false
+function startOnce(event?: ExtendableEvent): void {
+  if (started) return
+  started = true
+  const work = retry({ reconnected: false })
+  event?.waitUntil(work)
+}
+self.addEventListener('activate', () => startOnce())
 
-// Browsers without Background Sync (Safari, Firefox) get their chance when the worker starts.
-self.addEventListener('activate', (event) => event.waitUntil(retryNow()))
-void retryNow()
-
-async function retryNow(): Promise<void> {
+async function retry(options: { reconnected: boolean }): Promise<void> {
   try {
     await worker.replayQueue()
-    await ((await worker.recheckIfDue({ reconnected: true })) ?? Promise.resolve())
+    await ((await worker.recheckIfDue(options)) ?? Promise.resolve())
   } catch {
     // A failed background attempt is recorded by the worker itself; nothing here may throw.
   }

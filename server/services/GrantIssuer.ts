@@ -29,7 +29,12 @@ export class GrantIssuer {
    * A fresh grant for `device` (whose `seq` the store has just bumped). A released or removed
    * device, or a revoked license, gets a signed revocation: only a signed grant can take rights away.
    */
-  async issue(license: LicenseRow, device: DeviceRow, now: number): Promise<IssuedGrant> {
+  async issue(
+    license: LicenseRow,
+    device: DeviceRow,
+    now: number,
+    options: { nonce?: string } = {},
+  ): Promise<IssuedGrant> {
     const { version, product } = await this.#manifests.product(license.product)
     const revocation = revocationReason(license, device)
     const status: GrantStatus = revocation ? 'revoked' : license.status
@@ -52,6 +57,7 @@ export class GrantIssuer {
       dev: device.device_id,
       cnf: { jkt: device.jkt },
       ...(revocation ? { rsn: revocation } : {}),
+      ...(options.nonce ? { nonce: options.nonce } : {}),
     }
     const signer = await this.#keys.signer()
     return { grant: await signGrant(claims, signer.key, signer.kid), claims }

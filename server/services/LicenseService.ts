@@ -9,6 +9,7 @@ import {
   readHeader,
   thumbprint,
   verifyGrant,
+  proofNonce,
   verifyProof,
   verifyRequestCode,
 } from '../../src/core/index.ts'
@@ -108,7 +109,9 @@ export class LicenseService {
         const fresh = await this.#deps.store.checkInDevice(license.id, device.device_id, now)
         if (!fresh)
           throw new ApiError('device_unknown', 'this device is not activated for the license')
-        const { grant } = await this.#deps.issuer.issue(license, fresh, now)
+        // The device accepts this grant's time as the server's only if it carries its proof's digest.
+        const nonce = await proofNonce(check.proof)
+        const { grant } = await this.#deps.issuer.issue(license, fresh, now, { nonce })
         results.push({ ok: true, grant })
       } catch (error) {
         if (!(error instanceof ApiError)) throw error

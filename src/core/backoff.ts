@@ -4,6 +4,12 @@ export interface BackoffPolicy {
   capMs: number
 }
 
+const HTTP_DATE = [
+  /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/, // IMF-fixdate
+  /^[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/, // obsolete RFC 850
+  /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/, // obsolete asctime
+]
+
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 2_000, capMs: 10 * 60_000 }
 
 /**
@@ -30,6 +36,8 @@ export function retryAfterUntil(header: string | null, now: number): number | nu
   const text = header.trim()
   const maxMs = 86_400_000
   if (/^\d+$/.test(text)) return now + Math.min(Number(text) * 1000, maxMs)
+  // Only the three HTTP date forms (RFC 9110 §5.6.7): Date.parse alone would read almost anything.
+  if (!HTTP_DATE.some((form) => form.test(text))) return null
   const date = Date.parse(text)
   if (Number.isNaN(date)) return null
   return Math.min(Math.max(date, now), now + maxMs)

@@ -16,7 +16,7 @@ export function classifyResponse(
   contentType: string | null,
   bodyText: string,
 ): ResponseClass {
-  const isJson = contentType !== null && /^application\/json\b/i.test(contentType)
+  const isJson = contentType !== null && /^application\/json\s*(;|$)/i.test(contentType)
   const parsed = isJson ? parseJsonObject(bodyText) : null
   if (status === 429 || status >= 500) {
     return { kind: 'unreachable', connectivity: 'server-error' }

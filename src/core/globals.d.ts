@@ -8,3 +8,8 @@ declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean })
   decode(input?: Uint8Array): string
 }
+// `var`, as the DOM and WebWorker libraries declare it, so the declarations merge where both apply.
+// eslint-disable-next-line no-var
+declare var crypto: {
+  subtle: { digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer> }
+}

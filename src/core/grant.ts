@@ -42,6 +42,8 @@ const GrantClaimsSchema = v.object({
   dev: name,
   cnf: v.object({ jkt: name }),
   rsn: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  /** Binds a re-check's answer to its request: a digest of the proof that asked for it. */
+  nonce: v.optional(v.pipe(v.string(), v.maxLength(128))),
 })
 
 /** The signed policy a grant carries; all durations in seconds, `recheck: null` means never. */

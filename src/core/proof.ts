@@ -1,3 +1,4 @@
+import { base64url } from 'jose'
 import type { CryptoKey, JWK } from 'jose'
 import { LeewayError, ProofInvalid } from './errors.ts'
 import { readHeader, signCompact, verifyCompact } from './jws.ts'
@@ -41,4 +42,14 @@ export async function verifyProof(
       `proof rejected: ${error instanceof LeewayError ? error.code : 'invalid'}`,
     )
   }
+}
+
+/**
+ * The `nonce` a server puts in the grant it issues for a check, so the device can tell a fresh
+ * answer to its own request from an old one replayed: base64url of SHA-256 of the proof, cut to
+ * 128 bits. Uses the runtime's WebCrypto.
+ */
+export async function proofNonce(proof: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(proof))
+  return base64url.encode(new Uint8Array(digest).slice(0, 16))
 }

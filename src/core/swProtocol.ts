@@ -12,6 +12,8 @@ export const LICENSE_ENDPOINTS = {
   recheck: '/_license/recheck',
   deactivate: '/_license/deactivate',
   telemetry: '/_license/telemetry',
+  /** A grant and a fresh proof, for the app's own online features that its server checks. */
+  proof: '/_license/proof',
 } as const
 
 /** The Background Sync (and Periodic Background Sync) tag that wakes the worker to re-check. */
@@ -48,6 +50,12 @@ export interface RequestCodeResponse {
   requestCode: string
   deviceId: string
   createdAt: number
+}
+
+/** The answer of `POST /_license/proof`: send both to a server that verifies them like a re-check. */
+export interface HolderProofResponse {
+  grant: string
+  proof: string
 }
 
 /** What `GET /_license/state` answers: the evaluated state plus what the worker knows of its checks. */

@@ -1,15 +1,18 @@
 import {
+  CLOCK_TOLERANCE_MS,
+  GRANT_TYP,
   LeewayError,
+  PROOF_MAX_SKEW_SECONDS,
+  SYNC_TAG,
   advanceLastSeen,
   backoffDelay,
   createKeyRing,
   createRequestCode,
   decodeLicenseFile,
-  GRANT_TYP,
-  SYNC_TAG,
   evaluate,
-  readHeader,
   lastSeenAfterVerifiedCheck,
+  proofNonce,
+  readHeader,
   reconcile,
   signProof,
   verifyGrant,
@@ -25,6 +28,7 @@ import type {
 import type { DeviceIdentity, LicenseStore, StoredLicense } from '../store/LicenseStore.ts'
 import { callServer } from './callServer.ts'
 import type { ServerAnswer } from './callServer.ts'
+import { readValidation } from './readValidation.ts'
 
 export interface WorkerConfig {
   rootJwk: PublicJwk
@@ -64,6 +68,8 @@ interface CheckMeta {
   serverRetryAt: number | null
   lastCheckAt: number | null
   lastCheckError: { code: string; message: string } | null
+  /** How far the server's clock is ahead of ours, learned when a proof was refused as mistimed. */
+  clockOffset: number
 }
 
 const INITIAL_CHECK_META: CheckMeta = {
@@ -73,6 +79,20 @@ const INITIAL_CHECK_META: CheckMeta = {
   serverRetryAt: null,
   lastCheckAt: null,
   lastCheckError: null,
+  clockOffset: 0,
+}
+
+interface Meta {
+  check: CheckMeta
+  lastSeen: number | null
+  pendingDeactivation: boolean
+}
+
+type Applied = { claims: GrantClaims; won: boolean } | 'rejected'
+
+interface Failure {
+  connectivity: Connectivity
+  retryAt: number | null
 }
 
 /**
@@ -83,10 +103,10 @@ export class LicenseWorker {
   readonly #store: LicenseStore
   readonly #config: WorkerConfig
   #loaded: Promise<Loaded> | undefined
-  #meta:
-    Promise<{ check: CheckMeta; lastSeen: number | null; pendingDeactivation: boolean }> | undefined
+  #meta: Promise<Meta> | undefined
   #lastSeenWrittenAt = 0
   #inFlight: Promise<void> | undefined
+  #replaying: Promise<void> | undefined
 
   constructor(store: LicenseStore, config: WorkerConfig) {
     this.#store = store
@@ -113,6 +133,24 @@ export class LicenseWorker {
       lastCheckError: meta.check.lastCheckError,
       retryAt: meta.check.retryAt,
       keyId: loaded.kind === 'ok' ? loaded.keyId : null,
+    }
+  }
+
+  /** A state that says only why there is none, for when the store itself cannot be opened. */
+  unavailableState(problem: string): ServedLicenseState {
+    const state = evaluate({
+      grant: null,
+      now: this.#config.now(),
+      problem,
+      connectivity: 'offline',
+    })
+    return {
+      ...state,
+      pendingDeactivation: false,
+      lastCheckAt: null,
+      lastCheckError: null,
+      retryAt: null,
+      keyId: null,
     }
   }
 
@@ -143,8 +181,9 @@ export class LicenseWorker {
     return this.#inFlight
   }
 
-  get recheckInFlight(): boolean {
-    return this.#inFlight !== undefined
+  /** Whether the last attempt to reach the server got through. */
+  async lastAttemptSucceeded(): Promise<boolean> {
+    return (await this.#readMeta()).check.failures === 0
   }
 
   /** Online activation with a license key. */
@@ -160,18 +199,20 @@ export class LicenseWorker {
       },
     })
     if (answer.kind === 'unreachable') {
-      await this.#recordFailure(answer)
-      return answer.connectivity === 'offline'
-        ? fail(
-            503,
-            'offline',
-            "You're offline. Connect to activate, or use offline activation with a request code.",
-          )
-        : fail(
-            503,
-            answer.connectivity === 'interference' ? 'interference' : 'server_error',
-            unreachableMessage(answer),
-          )
+      if (answer.status === 429) {
+        return fail(429, 'rate_limited', unreachableMessage(answer))
+      }
+      // An activation's Retry-After is about activations, never about re-checks.
+      await this.#recordFailure({ connectivity: answer.connectivity, retryAt: null })
+      if (answer.connectivity === 'offline') {
+        return fail(
+          503,
+          'offline',
+          "You're offline. Connect to activate, or use offline activation with a request code.",
+        )
+      }
+      const code = answer.connectivity === 'interference' ? 'interference' : 'server_error'
+      return fail(503, code, unreachableMessage(answer))
     }
     if (answer.kind === 'api-error') return fail(answer.status, answer.code, answer.message)
     return this.#accept(answer.body, device, 'activate')
@@ -212,8 +253,9 @@ export class LicenseWorker {
   /** Frees this device's seat; while offline the request is queued and replayed on reconnection. */
   async deactivate(): Promise<ActionResult> {
     const loaded = await this.#load()
-    if (loaded.kind !== 'ok')
+    if (loaded.kind !== 'ok') {
       return fail(409, 'not_activated', 'This device has no license to deactivate.')
+    }
     await this.#store.enqueue({
       kind: 'deactivate',
       product: this.#config.product,
@@ -229,33 +271,12 @@ export class LicenseWorker {
     return { ok: true, state }
   }
 
-  /** Sends queued requests in order; stops at the first that cannot reach the server. */
-  async replayQueue(): Promise<void> {
-    for (const item of await this.#store.queued()) {
-      if (item.id === undefined) continue
-      const loaded = await this.#load()
-      if (loaded.kind !== 'ok') {
-        await this.#store.dequeue(item.id)
-        continue
-      }
-      const device = await this.#store.device()
-      const proof = await this.#proof(loaded.claims, device)
-      const answer = await this.#call('/deactivate', { grant: loaded.stored.grant, proof })
-      if (answer.kind === 'unreachable') {
-        await this.#store.countAttempt(item.id)
-        await this.#recordFailure(answer)
-        break
-      }
-      if (answer.kind === 'ok') await this.#accept(answer.body, device, 'deactivate')
-      else
-        await this.#writeCheckMeta({
-          lastCheckError: { code: answer.code, message: answer.message },
-        })
-      // Done, or refused for good (the seat is already free, the grant unknown): either way not retried.
-      await this.#store.dequeue(item.id)
-    }
-    this.#meta = undefined
-    this.#config.broadcast(await this.state())
+  /** Sends queued requests in order, one replay at a time; stops at the first that cannot get through. */
+  replayQueue(): Promise<void> {
+    this.#replaying ??= this.#replay().finally(() => {
+      this.#replaying = undefined
+    })
+    return this.#replaying
   }
 
   async setTelemetry(optIn: boolean): Promise<{ optIn: boolean }> {
@@ -263,80 +284,161 @@ export class LicenseWorker {
     return { optIn }
   }
 
+  /** Whether the user agreed to telemetry; off until they do. */
+  async telemetry(): Promise<{ optIn: boolean }> {
+    return { optIn: (await this.#store.getMeta<unknown>('telemetryOptIn', false)) === true }
+  }
+
+  /**
+   * The stored grant with a fresh, single-use proof of possession, for the app's own online
+   * features (the demo's shared links): the app's server verifies both as it verifies a re-check.
+   */
+  async holderProof(): Promise<
+    { ok: true; grant: string; proof: string } | Extract<ActionResult, { ok: false }>
+  > {
+    const loaded = await this.#load()
+    if (loaded.kind !== 'ok') return notActivated()
+    const proof = await this.#proof(loaded.claims, await this.#store.device())
+    return { ok: true, grant: loaded.stored.grant, proof }
+  }
+
+  async #replay(): Promise<void> {
+    for (const item of await this.#store.queued()) {
+      if (item.id === undefined) continue
+      const loaded = await this.#load()
+      if (loaded.kind !== 'ok') {
+        // Without a readable grant there is nothing to prove the seat with: say so, don't retry.
+        await this.#store.dequeue(item.id)
+        await this.#writeCheckMeta({
+          lastCheckError: {
+            code: 'deactivation_dropped',
+            message: 'The deactivation could not be sent: this device no longer holds a license.',
+          },
+        })
+        continue
+      }
+      const device = await this.#store.device()
+      const proof = await this.#proof(loaded.claims, device)
+      const answer = await this.#call('/deactivate', { grant: loaded.stored.grant, proof })
+      if (answer.kind === 'ok') {
+        const accepted = await this.#accept(answer.body, device, 'deactivate')
+        if (!accepted.ok) {
+          // Not our server's answer: the seat may still be taken, so the request stays queued.
+          await this.#store.countAttempt(item.id)
+          await this.#recordFailure({ connectivity: 'interference', retryAt: null })
+          break
+        }
+      } else if (answer.kind === 'unreachable') {
+        await this.#store.countAttempt(item.id)
+        await this.#recordFailure(answer)
+        break
+      } else {
+        // Refused for good (the seat is already free, the grant unknown): recorded, not retried.
+        await this.#writeCheckMeta({
+          lastCheckError: { code: answer.code, message: answer.message },
+        })
+      }
+      await this.#store.dequeue(item.id)
+    }
+    this.#meta = undefined
+    this.#config.broadcast(await this.state())
+  }
+
   async #recheckUnlessTold(): Promise<void> {
     const meta = await this.#readMeta()
     if (meta.check.serverRetryAt !== null && this.#config.now() < meta.check.serverRetryAt) return
-    await this.#recheck()
+    // A refusal of a mistimed proof teaches the server's clock; one retry then uses it.
+    if ((await this.#recheckOnce()) === 'retry') await this.#recheckOnce()
+    this.#config.broadcast(await this.state())
   }
 
-  async #recheck(): Promise<void> {
+  async #recheckOnce(): Promise<'done' | 'retry'> {
     const device = await this.#store.device()
     const checks: { grant: string; proof: string }[] = []
+    const nonces: string[] = []
     for (const product of await this.#store.products()) {
       const loaded =
         product === this.#config.product ? await this.#load() : await this.#verify(product, device)
       if (loaded.kind !== 'ok') continue
-      checks.push({ grant: loaded.stored.grant, proof: await this.#proof(loaded.claims, device) })
+      const proof = await this.#proof(loaded.claims, device)
+      checks.push({ grant: loaded.stored.grant, proof })
+      nonces.push(await proofNonce(proof))
     }
-    if (checks.length === 0) return
+    if (checks.length === 0) return 'done'
     const answer = await this.#call('/validate', { checks })
     if (answer.kind === 'unreachable') {
       await this.#recordFailure(answer)
       await this.#config.registerSync(SYNC_TAG).catch(() => undefined)
-    } else if (answer.kind === 'api-error') {
+      return 'done'
+    }
+    if (answer.kind === 'api-error') {
       await this.#recordFailure(
         { connectivity: 'server-error', retryAt: answer.retryAt },
         { code: answer.code, message: answer.message },
       )
-    } else {
-      await this.#applyValidation(answer.body, device)
+      return 'done'
     }
-    this.#config.broadcast(await this.state())
+    return this.#applyValidation(answer.body, device, nonces)
   }
 
-  async #applyValidation(body: Record<string, unknown>, device: DeviceIdentity): Promise<void> {
-    const results = Array.isArray(body.results) ? (body.results as unknown[]) : null
-    const certs = stringArray(body.certs)
-    if (!results || !certs) {
+  async #applyValidation(
+    body: Record<string, unknown>,
+    device: DeviceIdentity,
+    nonces: readonly string[],
+  ): Promise<'done' | 'retry'> {
+    const answer = readValidation(body, nonces.length)
+    if (!answer) {
       await this.#recordFailure({ connectivity: 'interference', retryAt: null })
-      return
+      return 'done'
     }
+    let boundServerTime: number | null = null
     let newestIat = 0
     let refusal: { code: string; message: string } | null = null
-    for (const result of results) {
-      const entry = result as {
-        ok?: unknown
-        grant?: unknown
-        error?: { code?: unknown; message?: unknown }
+    for (const [index, entry] of answer.entries.entries()) {
+      if (entry.kind === 'refused') {
+        refusal = { code: entry.code, message: entry.message }
+        continue
       }
-      if (entry.ok === true && typeof entry.grant === 'string') {
-        const outcome = await this.#applyGrant({ grant: entry.grant, certs }, device)
-        if (outcome === 'rejected') {
-          // A 200 whose grant does not verify is not from our server: never let it change anything.
-          await this.#recordFailure({ connectivity: 'interference', retryAt: null })
-          return
-        }
-        newestIat = Math.max(newestIat, outcome.iat)
-      } else if (typeof entry.error?.code === 'string') {
-        refusal = {
-          code: entry.error.code,
-          message: typeof entry.error.message === 'string' ? entry.error.message : entry.error.code,
-        }
+      const applied = await this.#applyGrant({ grant: entry.grant, certs: answer.certs }, device)
+      if (applied === 'rejected') {
+        // A 200 whose grant does not verify is not from our server: never let it change anything.
+        await this.#recordFailure({ connectivity: 'interference', retryAt: null })
+        return 'done'
+      }
+      newestIat = Math.max(newestIat, applied.claims.iat)
+      // Only an answer to this very request may move lastSeen back (a clock once set too far
+      // ahead); an old answer replayed by the network carries another nonce.
+      if (applied.claims.nonce === nonces[index]) {
+        boundServerTime = Math.max(boundServerTime ?? 0, applied.claims.iat * 1000)
       }
     }
-    await this.#recordSuccess(newestIat * 1000, refusal)
+    if (refusal && newestIat === 0) {
+      const offset = refusal.code === 'proof_invalid' ? this.#learnClock(answer.serverTime) : null
+      if (offset !== null) {
+        await this.#writeCheckMeta({ clockOffset: offset })
+        return 'retry'
+      }
+      await this.#recordFailure({ connectivity: 'online', retryAt: null }, refusal)
+      return 'done'
+    }
+    await this.#recordSuccess(boundServerTime, newestIat * 1000, refusal)
+    return 'done'
+  }
+
+  /** The offset to the server's clock when ours is too far off for a proof to pass, else null. */
+  #learnClock(serverTime: number | null): number | null {
+    if (serverTime === null) return null
+    const offset = serverTime - this.#config.now()
+    return Math.abs(offset) > (PROOF_MAX_SKEW_SECONDS * 1000) / 2 ? offset : null
   }
 
   /** Verifies a grant from the server or a file and keeps it if it wins reconciliation. */
-  async #applyGrant(
-    incoming: StoredLicense,
-    device: DeviceIdentity,
-  ): Promise<{ iat: number } | 'rejected'> {
+  async #applyGrant(incoming: StoredLicense, device: DeviceIdentity): Promise<Applied> {
     let claims: GrantClaims
     try {
       const ring = await createKeyRing(this.#config.rootJwk, incoming.certs)
       claims = await verifyGrant(incoming.grant, ring, {
-        now: this.#config.now(),
+        now: await this.#trustedNow(),
         expect: { dev: device.id, jkt: device.jkt },
       })
     } catch {
@@ -345,25 +447,25 @@ export class LicenseWorker {
     const product = claims.aud
     const local =
       product === this.#config.product ? await this.#load() : await this.#verify(product, device)
-    const winner =
-      local.kind === 'ok' ? reconcile(local.claims, claims, { dev: device.id }).winner : 'incoming'
-    if (winner === 'incoming') {
+    const won =
+      local.kind !== 'ok' ||
+      reconcile(local.claims, claims, { dev: device.id }).winner === 'incoming'
+    if (won) {
       // Keep certificates the server no longer lists but an older grant may still need.
       const certs = [
         ...new Set([...incoming.certs, ...(local.kind === 'ok' ? local.stored.certs : [])]),
       ]
       await this.#store.writeLicense(product, { grant: incoming.grant, certs })
       if (product === this.#config.product) {
-        const keyId = signingKeyId(incoming.grant)
         this.#loaded = Promise.resolve({
           kind: 'ok',
           stored: { grant: incoming.grant, certs },
           claims,
-          keyId,
+          keyId: signingKeyId(incoming.grant),
         })
       }
     }
-    return { iat: claims.iat }
+    return { claims, won }
   }
 
   async #accept(
@@ -375,8 +477,8 @@ export class LicenseWorker {
     if (typeof body.grant !== 'string' || !certs) {
       return fail(502, 'interference', 'The answer was not a license from your license server.')
     }
-    const outcome = await this.#applyGrant({ grant: body.grant, certs }, device)
-    if (outcome === 'rejected') {
+    const applied = await this.#applyGrant({ grant: body.grant, certs }, device)
+    if (applied === 'rejected') {
       return action === 'import'
         ? fail(
             400,
@@ -389,10 +491,20 @@ export class LicenseWorker {
             'The answer was not signed by your vendor; something on the network changed it.',
           )
     }
+    const serverTime = applied.claims.iat * 1000
     if (action === 'import') {
-      await this.#advanceLastSeenTo(outcome.iat * 1000)
+      if (!applied.won) {
+        return fail(
+          409,
+          'older_license',
+          'This license file is older than the license already on this device.',
+        )
+      }
+      // A file may be days old: its time only ever moves lastSeen forward.
+      await this.#advanceLastSeenTo(serverTime)
     } else {
-      await this.#recordSuccess(outcome.iat * 1000, null)
+      // Activation and deactivation answers come straight back on this request.
+      await this.#recordSuccess(serverTime, serverTime, null)
     }
     const state = await this.state()
     this.#config.broadcast(state)
@@ -408,10 +520,17 @@ export class LicenseWorker {
   }
 
   async #proof(claims: GrantClaims, device: DeviceIdentity): Promise<string> {
+    const { clockOffset } = (await this.#readMeta()).check
     return signProof(
-      { jti: claims.jti, ts: Math.floor(this.#config.now() / 1000) },
+      { jti: claims.jti, ts: Math.floor((this.#config.now() + clockOffset) / 1000) },
       device.keyPair.privateKey,
     )
+  }
+
+  /** The later of the clock and lastSeen: setting the clock back revives no expired certificate. */
+  async #trustedNow(): Promise<number> {
+    const { lastSeen } = await this.#readMeta()
+    return Math.max(this.#config.now(), lastSeen ?? 0)
   }
 
   #load(): Promise<Loaded> {
@@ -431,7 +550,7 @@ export class LicenseWorker {
     try {
       const ring = await createKeyRing(this.#config.rootJwk, read.value.certs)
       const claims = await verifyGrant(read.value.grant, ring, {
-        now: this.#config.now(),
+        now: await this.#trustedNow(),
         expect: { aud: product, dev: device.id, jkt: device.jkt },
       })
       return { kind: 'ok', stored: read.value, claims, keyId: signingKeyId(read.value.grant) }
@@ -443,13 +562,9 @@ export class LicenseWorker {
     }
   }
 
-  #readMeta(): Promise<{
-    check: CheckMeta
-    lastSeen: number | null
-    pendingDeactivation: boolean
-  }> {
+  #readMeta(): Promise<Meta> {
     this.#meta ??= Promise.all([
-      this.#store.getMeta<CheckMeta>('check', INITIAL_CHECK_META),
+      this.#store.getMeta<Partial<CheckMeta>>('check', {}),
       this.#store.getMeta<number | null>('lastSeen', null),
       this.#store.queued(),
     ]).then(([check, lastSeen, queue]) => ({
@@ -479,19 +594,28 @@ export class LicenseWorker {
     await this.#store.setMeta('lastSeen', meta.lastSeen)
   }
 
+  /**
+   * Records a check that reached our server. `boundServerTime` (from a grant that answers this
+   * very request) may correct a lastSeen pushed ahead by a wrong clock; other times only advance it.
+   */
   async #recordSuccess(
-    serverTime: number,
+    boundServerTime: number | null,
+    newestServerTime: number,
     refusal: { code: string; message: string } | null,
   ): Promise<void> {
     const now = this.#config.now()
     const meta = await this.#readMeta()
-    // The signed server time replaces a lastSeen that a clock set too far ahead once pushed forward.
     meta.lastSeen =
-      serverTime > 0
-        ? lastSeenAfterVerifiedCheck(serverTime, now)
-        : advanceLastSeen(meta.lastSeen, now)
+      boundServerTime !== null
+        ? lastSeenAfterVerifiedCheck(boundServerTime, now)
+        : advanceLastSeen(meta.lastSeen, newestServerTime, now)
     this.#lastSeenWrittenAt = now
     await this.#store.setMeta('lastSeen', meta.lastSeen)
+    // A server whose clock agrees with ours within the tolerance needs no correction of proofs.
+    const clockOffset =
+      boundServerTime !== null && Math.abs(boundServerTime - now) <= CLOCK_TOLERANCE_MS
+        ? 0
+        : meta.check.clockOffset
     await this.#writeCheckMeta({
       connectivity: 'online',
       failures: 0,
@@ -499,11 +623,12 @@ export class LicenseWorker {
       serverRetryAt: null,
       lastCheckAt: now,
       lastCheckError: refusal,
+      clockOffset,
     })
   }
 
   async #recordFailure(
-    answer: { connectivity: Connectivity; retryAt: number | null },
+    answer: Failure,
     refusal: { code: string; message: string } | null = null,
   ): Promise<void> {
     const now = this.#config.now()
@@ -527,15 +652,26 @@ export class LicenseWorker {
   }
 }
 
-/** Re-check at half the recheck interval, so a device that is online now and then never sees grace. */
+/**
+ * Re-check at half the recheck interval, so a device that is online now and then never sees grace.
+ * A revocation by the vendor is re-checked too (a reinstatement must reach the device by itself);
+ * a device that was deactivated or removed has nothing left to ask.
+ */
 export function isRecheckDue(claims: GrantClaims, now: number): boolean {
-  if (claims.status === 'revoked' || claims.pol.recheck === null) return false
+  if (claims.pol.recheck === null) return false
+  if (claims.status === 'revoked' && claims.rsn !== undefined && claims.rsn !== 'revoked') {
+    return false
+  }
   return now >= (claims.iat + claims.pol.recheck / 2) * 1000
 }
 
 /** The `kid` of a grant that verified (so its header is known to be well-formed). */
 function signingKeyId(grant: string): string {
   return readHeader(grant, GRANT_TYP).kid ?? ''
+}
+
+function notActivated(): Extract<ActionResult, { ok: false }> {
+  return { ok: false, status: 409, code: 'not_activated', message: 'This device has no license.' }
 }
 
 function fail(status: number, code: string, message: string): ActionResult {

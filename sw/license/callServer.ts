@@ -4,7 +4,13 @@ import type { Connectivity } from '../../src/core/index.ts'
 export type ServerAnswer =
   | { kind: 'ok'; body: Record<string, unknown> }
   | { kind: 'api-error'; status: number; code: string; message: string; retryAt: number | null }
-  | { kind: 'unreachable'; connectivity: Connectivity; retryAt: number | null }
+  | {
+      kind: 'unreachable'
+      connectivity: Connectivity
+      retryAt: number | null
+      /** The HTTP status, when an answer came at all. */
+      status?: number
+    }
 
 export interface CallOptions {
   fetch: typeof fetch
@@ -39,7 +45,11 @@ export async function callServer(
   }
   if (response.type === 'opaqueredirect')
     return { kind: 'unreachable', connectivity: 'interference', retryAt: null }
-  const retryAt = retryAfterUntil(response.headers.get('retry-after'), options.now())
+  // Retry-After is the server's word only on 429 and 5xx; a login page's header means nothing.
+  const honoursRetryAfter = response.status === 429 || response.status >= 500
+  const retryAt = honoursRetryAfter
+    ? retryAfterUntil(response.headers.get('retry-after'), options.now())
+    : null
   const sorted = classifyResponse(response.status, response.headers.get('content-type'), text)
   if (sorted.kind === 'json') return { kind: 'ok', body: sorted.body }
   if (sorted.kind === 'api-error') {
@@ -51,5 +61,10 @@ export async function callServer(
       retryAt,
     }
   }
-  return { kind: 'unreachable', connectivity: sorted.connectivity, retryAt }
+  return {
+    kind: 'unreachable',
+    connectivity: sorted.connectivity,
+    retryAt,
+    status: response.status,
+  }
 }

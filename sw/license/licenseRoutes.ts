@@ -18,7 +18,14 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
     routes.set(`${method} ${path}`, handler)
 
   route('GET', LICENSE_ENDPOINTS.state, async (_request, extend) => {
-    const state = await worker.state()
+    let state
+    try {
+      state = await worker.state()
+    } catch {
+      // Storage the browser will not give us (private mode, a full disk) is a state, not a crash:
+      // the page shows it and the app keeps its free paths.
+      return json(worker.unavailableState('store_unavailable'))
+    }
     // The answer never waits for the network: a due re-check runs after it, in the background.
     extend(worker.recheckIfDue().then((running) => running))
     return json(state)
@@ -67,6 +74,15 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
     if (typeof body?.optIn !== 'boolean')
       return errorResponse('bad_request', 'optIn: must be true or false.', 400)
     return json(await worker.setTelemetry(body.optIn))
+  })
+
+  route('GET', LICENSE_ENDPOINTS.telemetry, async () => json(await worker.telemetry()))
+
+  route('POST', LICENSE_ENDPOINTS.proof, async () => {
+    const result = await worker.holderProof()
+    return result.ok
+      ? json({ grant: result.grant, proof: result.proof })
+      : errorResponse(result.code, result.message, result.status)
   })
 
   return routes

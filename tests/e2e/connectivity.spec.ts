@@ -82,7 +82,7 @@ test.describe('connectivity', () => {
     faults.setMode({ kind: 'hang' })
     await sleep(HALF_RECHECK_MS + 200)
 
-    await app.state() // due: starts a background re-check, which the faults now holds
+    await app.state() // due: starts a background re-check, which the proxy now holds
     await expect
       .poll(() => faults.log.filter((entry) => entry.outcome === 'held').length)
       .toBeGreaterThan(0)
@@ -107,7 +107,7 @@ test.describe('connectivity', () => {
 
   const interference: [string, FaultMode][] = [
     ['a captive portal’s login page with status 200', { kind: 'captivePortal' }],
-    ['a faults’s broken JSON', { kind: 'garbage', variant: 'unparseable' }],
+    ['a proxy’s broken JSON', { kind: 'garbage', variant: 'unparseable' }],
     ['JSON of the wrong shape', { kind: 'garbage', variant: 'wrongShape' }],
   ]
   for (const [name, mode] of interference) {

@@ -1,0 +1,167 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { jsonAnswer, startWorkerHarness } from './workerHarness.ts'
+import type { WorkerHarness } from './workerHarness.ts'
+
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+const DAY = 24 * HOUR
+
+let h: WorkerHarness
+
+beforeEach(async () => {
+  h = await startWorkerHarness()
+})
+
+afterEach(async () => {
+  await h.close()
+})
+
+async function activated(): Promise<{ id: string; key: string }> {
+  const license = await h.createLicense()
+  const result = await h.worker.activate(license.key, 'Test device')
+  expect(result.ok).toBe(true)
+  return license
+}
+
+function advance(ms: number): void {
+  h.clocks.device += ms
+  h.clocks.server += ms
+}
+
+describe('an old validate answer replayed after the clock is set back', () => {
+  it('does not clear the clock guard: only an answer bound to this request may lower lastSeen', async () => {
+    await activated()
+    advance(13 * HOUR)
+    await h.worker.recheck()
+    const captured = h.exchanges.at(-1)
+    expect(captured?.path).toBe('/api/v1/validate')
+    expect((await h.state()).clockSuspect).toBe(false)
+
+    advance(3 * DAY)
+    await h.state() // the device sees the later time
+    h.clocks.device -= 3 * DAY // the user sets the clock back to when the answer was captured
+    expect((await h.state()).clockSuspect).toBe(true)
+
+    h.intercept(async () => jsonAnswer(JSON.parse(captured?.response ?? '{}')))
+    await h.worker.recheck()
+    const after = await h.state()
+    expect(after.clockSuspect).toBe(true)
+    expect(after.features.templates).toBe(false)
+  })
+
+  it('is cleared by a fresh answer from the server, which carries this request’s nonce', async () => {
+    await activated()
+    h.clocks.device += 2 * DAY // a clock set ahead…
+    await h.state()
+    h.clocks.device -= 2 * DAY // …then corrected
+    expect((await h.state()).clockSuspect).toBe(true)
+    await h.worker.recheck()
+    expect((await h.state()).clockSuspect).toBe(false)
+  })
+})
+
+describe('a device clock ten minutes behind the server', () => {
+  it('learns the offset from the refused proof and re-checks with it at once', async () => {
+    await activated()
+    advance(13 * HOUR)
+    h.clocks.device -= 10 * MINUTE
+    await h.worker.recheck()
+    const state = await h.state()
+    expect(state.connectivity).toBe('online')
+    expect(state.lastCheckError).toBeNull()
+    const validations = h.exchanges.filter((exchange) => exchange.path === '/api/v1/validate')
+    expect(validations.map((exchange) => exchange.response.includes('"ok":true'))).toEqual([
+      false,
+      true,
+    ])
+  })
+})
+
+describe('answers that did not come from the license server', () => {
+  it('an empty 200 result list is interference, never "online"', async () => {
+    await activated()
+    h.intercept(async () => jsonAnswer({ results: [], certs: [] }))
+    await h.worker.recheck()
+    expect((await h.state()).connectivity).toBe('interference')
+  })
+
+  it('a Retry-After on a login page does not silence "Check now"', async () => {
+    await activated()
+    h.intercept(
+      async () =>
+        new Response('<html>Sign in</html>', {
+          status: 200,
+          headers: { 'content-type': 'text/html', 'retry-after': '3600' },
+        }),
+    )
+    await h.worker.recheck()
+    expect((await h.state()).connectivity).toBe('interference')
+    h.intercept(null)
+    advance(2_000)
+    await h.worker.recheck()
+    expect((await h.state()).connectivity).toBe('online')
+  })
+
+  it('a refusal of every check backs off instead of retrying on each state call', async () => {
+    await activated()
+    h.intercept(async () =>
+      jsonAnswer({
+        results: [{ ok: false, error: { code: 'grant_invalid', message: 'no' } }],
+        certs: [],
+        serverTime: h.clocks.server,
+      }),
+    )
+    await h.worker.recheck()
+    const state = await h.state()
+    expect(state.lastCheckError?.code).toBe('grant_invalid')
+    expect(state.retryAt).not.toBeNull()
+    expect(state.retryAt ?? 0).toBeGreaterThan(h.clocks.device)
+    const before = h.exchanges.length
+    expect(await h.worker.recheckIfDue()).toBeUndefined()
+    expect(h.exchanges.length).toBe(before)
+  })
+})
+
+describe('a queued deactivation', () => {
+  it('stays queued when the answer is not signed by the server, and completes later', async () => {
+    const license = await activated()
+    h.intercept(async (path, _body, forward) =>
+      path.endsWith('/deactivate') ? jsonAnswer({ grant: 'garbage', certs: [] }) : forward(),
+    )
+    const queued = await h.worker.deactivate()
+    expect(queued.ok && queued.queued).toBe(true)
+    expect((await h.state()).pendingDeactivation).toBe(true)
+    expect((await h.data.store.listDevices(license.id)).map((device) => device.state)).toEqual([
+      'active',
+    ])
+
+    h.intercept(null)
+    await h.worker.replayQueue()
+    expect((await h.state()).pendingDeactivation).toBe(false)
+    expect((await h.state()).revocationReason).toBe('deactivated')
+    expect((await h.data.store.listDevices(license.id)).map((device) => device.state)).toEqual([
+      'released',
+    ])
+  })
+})
+
+describe('importing a license file older than the license on the device', () => {
+  it('is refused with older_license and changes nothing', async () => {
+    const license = await h.createLicense({ recheckEvery: null })
+    const { requestCode } = await h.worker.requestCode('Air-gapped')
+    const made = await h.app.request('/api/v1/offline/activate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ licenseKey: license.key, requestCode }),
+    })
+    const { licenseFile } = (await made.json()) as { licenseFile: string }
+    expect((await h.worker.importLicenseFile(licenseFile)).ok).toBe(true)
+    advance(HOUR)
+    await h.worker.recheck()
+    const newer = await h.state()
+
+    const again = await h.worker.importLicenseFile(licenseFile)
+    expect(again).toMatchObject({ ok: false, status: 409, code: 'older_license' })
+    expect((await h.state()).verifiedAt).toBe(newer.verifiedAt)
+  })
+})

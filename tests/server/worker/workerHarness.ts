@@ -1,0 +1,117 @@
+import 'fake-indexeddb/auto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Hono } from 'hono'
+import { DEFAULT_BACKOFF } from '../../../src/core/index.ts'
+import type { ServedLicenseState } from '../../../src/core/index.ts'
+import { createApp } from '../../../server/app.ts'
+import { openDataDir } from '../../../server/dataDir.ts'
+import type { DataDir } from '../../../server/dataDir.ts'
+import { AdminService } from '../../../server/services/AdminService.ts'
+import { ManifestService } from '../../../server/services/ManifestService.ts'
+import { LicenseWorker } from '../../../sw/license/LicenseWorker.ts'
+import { LicenseStore } from '../../../sw/store/LicenseStore.ts'
+import { openLeewayDb } from '../../../sw/store/LeewayDb.ts'
+
+// The service worker's license logic in Node, on fake-indexeddb and Node's WebCrypto, talking to
+// the real license server in-process: its own clock, the server's clock and the network (a fetch
+// the test can intercept) are each under the test's control.
+
+export type Interceptor = (
+  path: string,
+  body: unknown,
+  forward: () => Promise<Response>,
+) => Promise<Response>
+
+export interface WorkerHarness {
+  data: DataDir
+  app: Hono
+  worker: LicenseWorker
+  clocks: { device: number; server: number }
+  /** Replaces the network for the worker's requests; `forward` reaches the real server. */
+  intercept(interceptor: Interceptor | null): void
+  /** Every request the worker sent, with the server's answer body. */
+  exchanges: { path: string; request: unknown; status: number; response: string }[]
+  createLicense(input?: {
+    seats?: number
+    recheckEvery?: string | null
+  }): Promise<{ id: string; key: string }>
+  state(): Promise<ServedLicenseState>
+  close(): Promise<void>
+}
+
+let counter = 0
+
+export async function startWorkerHarness(): Promise<WorkerHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'leeway-worker-'))
+  const clocks = { device: Date.UTC(2026, 5, 1, 12), server: Date.UTC(2026, 5, 1, 12) }
+  const data = await openDataDir(dir, { now: () => clocks.server })
+  const app = createApp(data.deps({ now: () => clocks.server }))
+  const exchanges: WorkerHarness['exchanges'] = []
+  let interceptor: Interceptor | null = null
+
+  const fetchThroughHarness = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const path = String(input)
+    const request: unknown = JSON.parse(String(init?.body ?? 'null'))
+    const forward = async () =>
+      app.request(path, { method: init?.method, headers: init?.headers, body: init?.body })
+    const response = interceptor ? await interceptor(path, request, forward) : await forward()
+    const text = await response.clone().text()
+    exchanges.push({ path, request, status: response.status, response: text })
+    return response
+  }
+
+  const db = openLeewayDb(`leeway-worker-${++counter}`)
+  const worker = new LicenseWorker(new LicenseStore(db), {
+    rootJwk: data.rootPublicJwk,
+    product: 'notes',
+    apiBase: '/api/v1',
+    requestTimeoutMs: 2_000,
+    backoff: DEFAULT_BACKOFF,
+    now: () => clocks.device,
+    random: () => 0.5,
+    fetch: fetchThroughHarness as typeof fetch,
+    onLine: () => true,
+    registerSync: async () => undefined,
+    broadcast: () => undefined,
+  })
+  const manifests = new ManifestService(data.store, () => clocks.server)
+  const admin = new AdminService(data.store, manifests, data.keyHashSecret, () => clocks.server)
+
+  return {
+    data,
+    app,
+    worker,
+    clocks,
+    exchanges,
+    intercept(next) {
+      interceptor = next
+    },
+    createLicense: async (input = {}) =>
+      admin.createLicense({
+        product: 'notes',
+        plan: 'pro',
+        seats: input.seats ?? 2,
+        recheckEvery: input.recheckEvery,
+      }),
+    state: () => worker.state(),
+    async close() {
+      db.close()
+      await data.store.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** A JSON answer as the network (or an attacker on it) would send. */
+export function jsonAnswer(
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  })
+}
