@@ -56,12 +56,20 @@ export class GrantIssuer {
       }),
       dev: device.device_id,
       cnf: { jkt: device.jkt },
-      ...(revocation ? { rsn: revocation } : {}),
+      ...(revocation
+        ? { rsn: revocation, rvk: Math.floor(revokedAt(license, device, now) / 1000) }
+        : {}),
       ...(options.nonce ? { nonce: options.nonce } : {}),
     }
     const signer = await this.#keys.signer()
     return { grant: await signGrant(claims, signer.key, signer.kid), claims }
   }
+}
+
+/** When the revocation took effect: the device's release, or the license's revocation. */
+function revokedAt(license: LicenseRow, device: DeviceRow, now: number): number {
+  if (device.state !== 'active') return device.released_at ?? now
+  return license.status_changed_at ?? now
 }
 
 function revocationReason(license: LicenseRow, device: DeviceRow): RevocationReason | undefined {

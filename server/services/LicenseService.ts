@@ -57,14 +57,18 @@ export class LicenseService {
     this.#deps = deps
   }
 
-  /** Online activation: checks the key and the license, takes a seat, returns a grant. */
-  async activate(licenseKey: string, device: DeviceInfo): Promise<GrantResponse> {
+  /**
+   * Online activation: checks the key and the license, takes a seat, returns a grant. A `nonce`
+   * from the device comes back in the grant, binding the answer to this request.
+   */
+  async activate(licenseKey: string, device: DeviceInfo, nonce?: string): Promise<GrantResponse> {
     const license = await this.#licenseForKey(licenseKey)
     const now = this.#deps.now()
     const grant = await this.#bind(
       license,
       { ...device, jkt: await thumbprint(device.publicKey) },
       now,
+      nonce,
     )
     return this.#respond(grant, now)
   }
@@ -133,7 +137,8 @@ export class LicenseService {
     )
     if (!released)
       throw new ApiError('device_unknown', 'this device is not activated for the license')
-    const { grant } = await this.#deps.issuer.issue(license, released, now)
+    const nonce = await proofNonce(check.proof)
+    const { grant } = await this.#deps.issuer.issue(license, released, now, { nonce })
     return this.#respond(grant, now)
   }
 
@@ -169,6 +174,7 @@ export class LicenseService {
     license: LicenseRow,
     device: DeviceInfo & { jkt: string },
     now: number,
+    nonce?: string,
   ): Promise<string> {
     const { product } = await this.#deps.manifests.product(license.product)
     // Air-gapped devices never check in, so "not seen for a while" says nothing about them: their
@@ -199,7 +205,8 @@ export class LicenseService {
       }
       throw new ApiError('license_key_invalid', 'no license has this key')
     }
-    return (await this.#deps.issuer.issue(outcome.license, outcome.device, now)).grant
+    const options = nonce === undefined ? {} : { nonce }
+    return (await this.#deps.issuer.issue(outcome.license, outcome.device, now, options)).grant
   }
 
   /** Verifies a grant we signed and the device's proof of possession, and rejects replays. */

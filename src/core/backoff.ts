@@ -38,7 +38,8 @@ export function retryAfterUntil(header: string | null, now: number): number | nu
   if (/^\d+$/.test(text)) return now + Math.min(Number(text) * 1000, maxMs)
   // Only the three HTTP date forms (RFC 9110 §5.6.7): Date.parse alone would read almost anything.
   if (!HTTP_DATE.some((form) => form.test(text))) return null
-  const date = Date.parse(text)
+  // asctime has no zone; HTTP means GMT, while Date.parse would read it as local time.
+  const date = Date.parse(HTTP_DATE[2]?.test(text) ? `${text} GMT` : text)
   if (Number.isNaN(date)) return null
   return Math.min(Math.max(date, now), now + maxMs)
 }

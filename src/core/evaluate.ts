@@ -78,7 +78,9 @@ export function evaluate(input: EvaluateInput): LicenseState {
   const needsConnection = (name: string) => classOf(name) === 'online' && connectivity !== 'online'
 
   if (grant.status === 'revoked') {
-    const criticalUntil = verifiedAt + grant.pol.keepCritical * second
+    // From when the revocation took effect, not from this copy of it: re-issuing a revocation at
+    // every check must not keep critical features alive for ever.
+    const criticalUntil = ((grant.rvk ?? grant.iat) + grant.pol.keepCritical) * second
     const critical = new Set(grant.pol.critical)
     state.status = 'revoked'
     state.criticalUntil = criticalUntil
@@ -165,7 +167,7 @@ function unlicensed(
       problem,
       revocationReason: null,
     },
-    [problem ? 'reactivate' : 'activate'],
+    [problem === 'store_unavailable' ? 'allow_storage' : problem ? 'reactivate' : 'activate'],
   )
 }
 

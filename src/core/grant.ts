@@ -42,8 +42,10 @@ const GrantClaimsSchema = v.object({
   dev: name,
   cnf: v.object({ jkt: name }),
   rsn: v.optional(v.pipe(v.string(), v.maxLength(64))),
-  /** Binds a re-check's answer to its request: a digest of the proof that asked for it. */
+  /** Binds an answer to its request: a digest of the proof, or the activation's own nonce. */
   nonce: v.optional(v.pipe(v.string(), v.maxLength(128))),
+  /** When a revocation took effect: the start of `keepCritical`, however often it is re-issued. */
+  rvk: v.optional(numericDate),
 })
 
 /** The signed policy a grant carries; all durations in seconds, `recheck: null` means never. */

@@ -27,6 +27,7 @@ export type RemediationCode =
   | 'export_now'
   | 'contact_vendor'
   | 'retry_later'
+  | 'allow_storage'
 
 export interface Remediation {
   code: RemediationCode

@@ -11,6 +11,8 @@ const TEXT: Record<RemediationCode, string> = {
   renew: 'Renew your subscription, then check again.',
   export_now: 'Export your work before the remaining features stop.',
   contact_vendor: 'Contact the vendor about this license.',
+  allow_storage:
+    'This browser is not letting the app keep its license (private browsing, or storage full or turned off). Allow site storage, or use a regular window.',
   retry_later:
     'The license server is having trouble. Your app keeps working; it will check again by itself.',
 }

@@ -189,8 +189,10 @@ export class LicenseWorker {
   /** Online activation with a license key. */
   async activate(licenseKey: string, deviceName: string): Promise<ActionResult> {
     const device = await this.#store.device()
+    const nonce = randomNonce()
     const answer = await this.#call('/activate', {
       licenseKey,
+      nonce,
       device: {
         id: device.id,
         name: deviceName,
@@ -215,7 +217,7 @@ export class LicenseWorker {
       return fail(503, code, unreachableMessage(answer))
     }
     if (answer.kind === 'api-error') return fail(answer.status, answer.code, answer.message)
-    return this.#accept(answer.body, device, 'activate')
+    return this.#accept(answer.body, device, { action: 'activate', nonce })
   }
 
   /** The printable request code for air-gapped activation; needs no network. */
@@ -243,11 +245,9 @@ export class LicenseWorker {
     } catch (error) {
       return fail(400, 'bad_request', error instanceof Error ? error.message : 'not a license file')
     }
-    return this.#accept(
-      { grant: file.grant, certs: file.certs },
-      await this.#store.device(),
-      'import',
-    )
+    return this.#accept({ grant: file.grant, certs: file.certs }, await this.#store.device(), {
+      action: 'import',
+    })
   }
 
   /** Frees this device's seat; while offline the request is queued and replayed on reconnection. */
@@ -321,7 +321,8 @@ export class LicenseWorker {
       const proof = await this.#proof(loaded.claims, device)
       const answer = await this.#call('/deactivate', { grant: loaded.stored.grant, proof })
       if (answer.kind === 'ok') {
-        const accepted = await this.#accept(answer.body, device, 'deactivate')
+        const nonce = await proofNonce(proof)
+        const accepted = await this.#accept(answer.body, device, { action: 'deactivate', nonce })
         if (!accepted.ok) {
           // Not our server's answer: the seat may still be taken, so the request stays queued.
           await this.#store.countAttempt(item.id)
@@ -413,7 +414,10 @@ export class LicenseWorker {
       }
     }
     if (refusal && newestIat === 0) {
-      const offset = refusal.code === 'proof_invalid' ? this.#learnClock(answer.serverTime) : null
+      const offset =
+        refusal.code === 'proof_invalid'
+          ? this.#learnClock(answer.serverTime, (await this.#readMeta()).check.clockOffset)
+          : null
       if (offset !== null) {
         await this.#writeCheckMeta({ clockOffset: offset })
         return 'retry'
@@ -425,25 +429,40 @@ export class LicenseWorker {
     return 'done'
   }
 
-  /** The offset to the server's clock when ours is too far off for a proof to pass, else null. */
-  #learnClock(serverTime: number | null): number | null {
+  /**
+   * A new offset to the server's clock when the clock our proofs were dated by (ours plus the
+   * offset in use) is too far off for a proof to pass, else null. Measured against that same
+   * clock, so an offset learned while the clock was wrong is unlearned once the user corrects it.
+   */
+  #learnClock(serverTime: number | null, offsetInUse: number): number | null {
     if (serverTime === null) return null
-    const offset = serverTime - this.#config.now()
-    return Math.abs(offset) > (PROOF_MAX_SKEW_SECONDS * 1000) / 2 ? offset : null
+    const now = this.#config.now()
+    const drift = serverTime - (now + offsetInUse)
+    return Math.abs(drift) > (PROOF_MAX_SKEW_SECONDS * 1000) / 2 ? serverTime - now : null
   }
 
-  /** Verifies a grant from the server or a file and keeps it if it wins reconciliation. */
-  async #applyGrant(incoming: StoredLicense, device: DeviceIdentity): Promise<Applied> {
+  /**
+   * Verifies a grant from the server or a file and keeps it if it wins reconciliation. With
+   * `expectedNonce`, a grant that does not carry it is rejected before anything is stored.
+   */
+  async #applyGrant(
+    incoming: StoredLicense,
+    device: DeviceIdentity,
+    expectedNonce: string | null = null,
+  ): Promise<Applied> {
     let claims: GrantClaims
     try {
       const ring = await createKeyRing(this.#config.rootJwk, incoming.certs)
+      // The raw clock here: a lastSeen once pushed far ahead must not make every fresh grant look
+      // expired. Stored grants, which a clock set back could revive, use the later of the two.
       claims = await verifyGrant(incoming.grant, ring, {
-        now: await this.#trustedNow(),
+        now: this.#config.now(),
         expect: { dev: device.id, jkt: device.jkt },
       })
     } catch {
       return 'rejected'
     }
+    if (expectedNonce !== null && claims.nonce !== expectedNonce) return 'rejected'
     const product = claims.aud
     const local =
       product === this.#config.product ? await this.#load() : await this.#verify(product, device)
@@ -468,18 +487,23 @@ export class LicenseWorker {
     return { claims, won }
   }
 
+  /**
+   * Applies the grant of a direct answer (activation, deactivation) or of a license file. A direct
+   * answer must carry the nonce of its request: an old answer replayed is interference.
+   */
   async #accept(
     body: Record<string, unknown>,
     device: DeviceIdentity,
-    action: 'activate' | 'import' | 'deactivate',
+    request: { action: 'activate' | 'deactivate'; nonce: string } | { action: 'import' },
   ): Promise<ActionResult> {
     const certs = stringArray(body.certs)
     if (typeof body.grant !== 'string' || !certs) {
       return fail(502, 'interference', 'The answer was not a license from your license server.')
     }
-    const applied = await this.#applyGrant({ grant: body.grant, certs }, device)
+    const expectedNonce = request.action === 'import' ? null : request.nonce
+    const applied = await this.#applyGrant({ grant: body.grant, certs }, device, expectedNonce)
     if (applied === 'rejected') {
-      return action === 'import'
+      return request.action === 'import'
         ? fail(
             400,
             'grant_invalid',
@@ -492,18 +516,17 @@ export class LicenseWorker {
           )
     }
     const serverTime = applied.claims.iat * 1000
-    if (action === 'import') {
+    if (request.action === 'import') {
       if (!applied.won) {
         return fail(
           409,
           'older_license',
-          'This license file is older than the license already on this device.',
+          'This license file is not newer than the license already on this device.',
         )
       }
       // A file may be days old: its time only ever moves lastSeen forward.
       await this.#advanceLastSeenTo(serverTime)
     } else {
-      // Activation and deactivation answers come straight back on this request.
       await this.#recordSuccess(serverTime, serverTime, null)
     }
     const state = await this.state()
@@ -694,6 +717,15 @@ function stringArray(value: unknown): string[] | null {
   return Array.isArray(value) && value.every((item) => typeof item === 'string')
     ? (value as string[])
     : null
+}
+
+/** A fresh request nonce: 128 random bits, base64url. */
+function randomNonce(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '')
 }
 
 function platformName(): string {

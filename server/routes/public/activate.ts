@@ -14,6 +14,8 @@ const ActivateBody = v.object({
     platform: shortText(100),
     publicKey: publicJwk,
   }),
+  /** Echoed in the grant, so the device can tell this answer from an old one replayed. */
+  nonce: v.optional(identifier),
 })
 
 /** `POST /api/v1/activate`: a seat for this device and its first grant. */
@@ -21,7 +23,7 @@ export function activateRoute(app: Hono, s: Services): void {
   app.post('/api/v1/activate', async (c) => {
     limitActivations(s, clientAddress(c, s.trustProxy))
     const body = await readBody(c, ActivateBody)
-    return c.json(await s.licenses.activate(body.licenseKey, body.device))
+    return c.json(await s.licenses.activate(body.licenseKey, body.device, body.nonce))
   })
 }
 

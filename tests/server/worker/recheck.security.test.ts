@@ -165,3 +165,79 @@ describe('importing a license file older than the license on the device', () => 
     expect((await h.state()).verifiedAt).toBe(newer.verifiedAt)
   })
 })
+
+describe('direct answers replayed by the network', () => {
+  it('an old activation answer sent back for a new activation is interference', async () => {
+    const license = await h.createLicense()
+    expect((await h.worker.activate(license.key, 'Test device')).ok).toBe(true)
+    const captured = h.exchanges.at(-1)?.response ?? '{}'
+    h.intercept(async () => jsonAnswer(JSON.parse(captured)))
+    advance(DAY)
+    const again = await h.worker.activate(license.key, 'Test device')
+    expect(again).toMatchObject({ ok: false, code: 'interference' })
+  })
+
+  it('a deactivation answered with an old recorded grant stays queued', async () => {
+    const license = await activated()
+    const captured = h.exchanges.at(-1)?.response ?? '{}'
+    h.intercept(async (path, _body, forward) =>
+      path.endsWith('/deactivate') ? jsonAnswer(JSON.parse(captured)) : forward(),
+    )
+    await h.worker.deactivate()
+    expect((await h.state()).pendingDeactivation).toBe(true)
+    expect((await h.data.store.listDevices(license.id)).map((device) => device.state)).toEqual([
+      'active',
+    ])
+  })
+})
+
+describe('a clock offset learned while the device clock was wrong', () => {
+  it('is unlearned once the user corrects the clock', async () => {
+    await activated()
+    advance(13 * HOUR)
+    h.clocks.device -= 10 * MINUTE
+    await h.worker.recheck()
+    expect((await h.state()).lastCheckError).toBeNull()
+
+    h.clocks.device += 10 * MINUTE // corrected
+    advance(13 * HOUR)
+    await h.worker.recheck()
+    const state = await h.state()
+    expect(state.connectivity).toBe('online')
+    expect(state.lastCheckError).toBeNull()
+    expect(state.verifiedAt).toBe(Math.floor(h.clocks.server / 1000) * 1000)
+  })
+})
+
+describe('a device of a revoked license that stays online', () => {
+  it('keeps critical features until keepCritical after the revocation, however often it re-checks', async () => {
+    const license = await activated()
+    const revokedAt = h.clocks.server
+    await h.app.request(`/admin/v1/licenses/${license.id}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.data.adminToken}` },
+    })
+    for (let day = 0; day < 20; day += 2) {
+      advance(2 * DAY)
+      await h.worker.recheck()
+    }
+    const state = await h.state()
+    expect(state.status).toBe('revoked')
+    expect(state.criticalUntil).toBe(Math.floor(revokedAt / 1000) * 1000 + 14 * DAY)
+    expect(state.features['export.file']).toBe(false)
+  })
+})
+
+describe('a clock once set years ahead, past the signing certificate’s expiry', () => {
+  it('does not stop a fresh activation from being accepted', async () => {
+    const license = await h.createLicense()
+    h.clocks.device += 6 * 365 * DAY
+    await h.state() // lastSeen is now six years ahead
+    h.clocks.device -= 6 * 365 * DAY
+    const result = await h.worker.activate(license.key, 'Test device')
+    expect(result.ok).toBe(true)
+    const state = await h.state()
+    expect(state.status).toBe('active')
+    expect(state.clockSuspect).toBe(false)
+  })
+})
