@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config'
 
+// The server suite runs again on PostgreSQL when one is configured; CI must always have one.
+const postgres = Boolean(process.env.TEST_DATABASE_URL) || Boolean(process.env.CI)
+if (!postgres && process.argv.some((arg) => arg.includes('server-pg')))
+  console.warn('\n  server-pg: TEST_DATABASE_URL is not set; the PostgreSQL suite is skipped\n')
+
 // Each project keeps its own include list: a top-level include would be merged into every project.
 export default defineConfig({
   test: {
@@ -29,6 +34,23 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Suites that start real servers share ports and files badly when run in parallel on 2 cores.
           fileParallelism: false,
+        },
+      },
+      {
+        // The same server suite on PostgreSQL: one database per run, one schema per test server.
+        test: {
+          name: 'server-pg',
+          include: postgres
+            ? ['tests/server/**/*.test.ts']
+            : ['tests/server/setup/postgresMissing.ts'],
+          environment: 'node',
+          env: { LEEWAY_TEST_BACKEND: 'postgres' },
+          globalSetup: postgres ? ['tests/server/setup/postgresDatabase.ts'] : [],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+          // After the SQLite run, not beside it: the crash and concurrency suites time real work.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -10,6 +10,7 @@ import { activateRoute } from './routes/public/activate.ts'
 import { deactivateRoute } from './routes/public/deactivate.ts'
 import { keysRoute } from './routes/public/keys.ts'
 import { offlineActivateRoute } from './routes/public/offlineActivate.ts'
+import { shareRoutes } from './routes/public/share.ts'
 import { validateRoute } from './routes/public/validate.ts'
 import { createServices } from './services.ts'
 import type { AppDeps } from './services.ts'
@@ -29,12 +30,20 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ error: { code: 'internal', message: 'internal error' } }, 500)
   })
 
+  // Ids in paths reach queries; PostgreSQL text cannot hold U+0000 (see readBody).
+  app.use('*', async (c, next) => {
+    if (c.req.path.includes('\u0000'))
+      throw new ApiError('bad_request', 'the path must not contain U+0000 (NUL)')
+    await next()
+  })
+
   healthzRoute(app, s)
   activateRoute(app, s)
   validateRoute(app, s)
   deactivateRoute(app, s)
   offlineActivateRoute(app, s)
   keysRoute(app, s)
+  shareRoutes(app, s)
 
   const admin = new Hono()
   admin.use('*', adminAuth(deps.adminToken))

@@ -4,9 +4,11 @@ import { parseArgs } from 'node:util'
 import { isDuration } from '../src/core/index.ts'
 import { ApiError } from './http/ApiError.ts'
 import { buildApp } from './buildApp.ts'
-import { openDataDir, readPrivateKeyFile } from './dataDir.ts'
+import { ConfigError, dataDirOptionsFromEnv, openDataDir, readPrivateKeyFile } from './dataDir.ts'
+import { KekError } from './keys/Kek.ts'
 import type { DataDir } from './dataDir.ts'
 import { listen } from './main.ts'
+import { moveToPostgres } from './moveToPostgres.ts'
 import { createServices } from './services.ts'
 import type { Services } from './services.ts'
 
@@ -18,7 +20,10 @@ Usage: leeway <command> [options]       (every command takes --data DIR, default
   serve [--port N] [--host H] [--no-build]
                                          serve the app and the API (default 127.0.0.1:8787)
   keys rotate [--root-key FILE]          new signing key, certified by the root key
-  keys export-root                       print the root public key (JWK) to pin into the app
+  keys export-root [--private]           print the root public key (JWK) to pin into the app;
+                                         --private: the private key, to keep it off the server
+  move-to-postgres                       copy the data folder into the empty PostgreSQL database
+                                         of DATABASE_URL, sealed under LEEWAY_KEK (docs/operations.md)
   license create --product P --plan P --seats N [--term-end DATE] [--recheck-every DURATION|never]
                  [--grace DURATION] [--note TEXT]
   license list [--limit N] [--cursor C]
@@ -50,6 +55,7 @@ const OPTIONS = {
   code: { type: 'string' },
   'code-file': { type: 'string' },
   out: { type: 'string' },
+  private: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -73,12 +79,20 @@ async function main(argv: string[]): Promise<number> {
   const dataDir = values.data ?? process.env.LEEWAY_DATA ?? './data'
 
   if (command === 'serve') return serve(dataDir, values)
-  const data = await openDataDir(dataDir, { seedDemo: command === 'init' })
+  if (command === 'move-to-postgres') return move(dataDir)
+  const data = await openDataDir(dataDir, {
+    ...dataDirOptionsFromEnv(),
+    seedDemo: command === 'init',
+  })
   try {
     const s = createServices(data.deps())
     switch (command) {
       case 'init':
-        console.log(`Data folder: ${data.dir}`)
+        console.log(
+          data.backend === 'postgres'
+            ? 'Database: PostgreSQL (DATABASE_URL)'
+            : `Data folder: ${data.dir}`,
+        )
         console.log(`Admin token: ${data.adminToken}`)
         if (data.demo) console.log(`Demo license key: ${data.demo.key}`)
         return 0
@@ -97,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(dataDir: string, values: Values): Promise<number> {
-  const data = await openDataDir(dataDir, { seedDemo: true })
+  const data = await openDataDir(dataDir, { ...dataDirOptionsFromEnv(), seedDemo: true })
   const staticDir = resolve('dist')
   if (!values['no-build'])
     await buildApp({ rootPublicJwk: data.rootPublicJwk, outDir: staticDir, quiet: true })
@@ -118,8 +132,25 @@ async function serve(dataDir: string, values: Values): Promise<number> {
   return 0
 }
 
+async function move(dataDir: string): Promise<number> {
+  const { databaseUrl, kek } = dataDirOptionsFromEnv()
+  if (!databaseUrl || !kek)
+    throw new UsageError('move-to-postgres needs DATABASE_URL=postgres://… and LEEWAY_KEK')
+  const copied = await moveToPostgres(dataDir, { databaseUrl, kek })
+  for (const [table, rows] of Object.entries(copied)) console.log(`${table}: ${rows} rows`)
+  console.log('Done. Start every instance with the same DATABASE_URL and LEEWAY_KEK.')
+  return 0
+}
+
 async function keys(data: DataDir, sub: string | undefined, values: Values): Promise<number> {
   if (sub === 'export-root') {
+    if (values.private) {
+      const jwk = await data.secrets.get('root-private-jwk')
+      if (jwk === undefined) throw new UsageError('the root private key is not on this server')
+      console.error('The root private key: keep it offline; whoever holds it can certify keys.')
+      console.log(jwk)
+      return 0
+    }
     console.log(JSON.stringify(data.rootPublicJwk))
     return 0
   }
@@ -243,6 +274,8 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof UsageError) console.error(`leeway: ${error.message}\n\n${USAGE}`)
     else if (error instanceof ApiError) console.error(`leeway: ${error.code}: ${error.message}`)
+    else if (error instanceof ConfigError || error instanceof KekError)
+      console.error(`leeway: ${error.message}`)
     else if (
       error instanceof Error &&
       error.name === 'TypeError' &&

@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import { createApp } from './app.ts'
 import type { DataDir } from './dataDir.ts'
+import type { AppDeps } from './services.ts'
 
 export interface RunningServer {
   url: string
@@ -12,9 +13,14 @@ export interface RunningServer {
 export async function listen(
   data: DataDir,
   options: { port: number; host: string; staticDir?: string | undefined; trustProxy?: boolean },
+  overrides: Partial<AppDeps> = {},
 ): Promise<RunningServer> {
   const app = createApp(
-    data.deps({ staticDir: options.staticDir, trustProxy: options.trustProxy ?? false }),
+    data.deps({
+      staticDir: options.staticDir,
+      trustProxy: options.trustProxy ?? false,
+      ...overrides,
+    }),
   )
   return new Promise((resolvePromise, reject) => {
     const server = serve(

@@ -4,8 +4,10 @@ import { AdminService } from './services/AdminService.ts'
 import { GrantIssuer } from './services/GrantIssuer.ts'
 import { LicenseService } from './services/LicenseService.ts'
 import { ManifestService } from './services/ManifestService.ts'
-import { RateLimiter } from './services/RateLimiter.ts'
-import type { RateLimit } from './services/RateLimiter.ts'
+import { MemoryRateLimiter } from './services/MemoryRateLimiter.ts'
+import type { RateLimit, RateLimiter } from './services/RateLimiter.ts'
+import { StoreRateLimiter } from './services/StoreRateLimiter.ts'
+import { ShareService } from './services/ShareService.ts'
 import type { Store } from './storage/Store.ts'
 
 /** What the server is built from; `createApp` opens no port and reads no environment. */
@@ -21,6 +23,11 @@ export interface AppDeps {
   /** Needed only for key rotation through the API; operators may keep it off the server. */
   rootPrivateKey?: CryptoKey | undefined
   limits?: Partial<Limits>
+  /**
+   * Where rate-limit buckets live: `memory` (one instance) or `store` (the database, so that limits
+   * hold across every instance sharing it). Default `memory`.
+   */
+  rateLimits?: 'memory' | 'store'
   /** The directory of the built app, served beside the API. */
   staticDir?: string | undefined
   /** Trust `X-Forwarded-For` for the client address (only behind a proxy you run). */
@@ -42,6 +49,7 @@ export interface Services {
   keys: KeyService
   manifests: ManifestService
   licenses: LicenseService
+  shares: ShareService
   admin: AdminService
   activationsPerAddress: RateLimiter
   now: () => number
@@ -56,21 +64,27 @@ export function createServices(deps: AppDeps): Services {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits }
   const manifests = new ManifestService(deps.store, now)
   const issuer = new GrantIssuer(deps.keys, manifests, deps.issuer)
+  const limiter = (scope: string, limit: RateLimit): RateLimiter =>
+    deps.rateLimits === 'store'
+      ? new StoreRateLimiter(deps.store, scope, limit, now)
+      : new MemoryRateLimiter(limit, now)
+  const licenses = new LicenseService({
+    store: deps.store,
+    keys: deps.keys,
+    manifests,
+    issuer,
+    keyHashSecret: deps.keyHashSecret,
+    now,
+    activationsPerLicense: limiter('activations-per-license', limits.activationsPerLicense),
+  })
   return {
     store: deps.store,
     keys: deps.keys,
     manifests,
-    licenses: new LicenseService({
-      store: deps.store,
-      keys: deps.keys,
-      manifests,
-      issuer,
-      keyHashSecret: deps.keyHashSecret,
-      now,
-      activationsPerLicense: new RateLimiter(limits.activationsPerLicense, now),
-    }),
+    licenses,
+    shares: new ShareService(deps.store, licenses),
     admin: new AdminService(deps.store, manifests, deps.keyHashSecret, now),
-    activationsPerAddress: new RateLimiter(limits.activationsPerAddress, now),
+    activationsPerAddress: limiter('activations-per-address', limits.activationsPerAddress),
     now,
     adminToken: deps.adminToken,
     rootPrivateKey: deps.rootPrivateKey,

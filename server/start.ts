@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { buildApp } from './buildApp.ts'
-import { openDataDir } from './dataDir.ts'
+import { ConfigError, dataDirOptionsFromEnv, openDataDir } from './dataDir.ts'
+import { KekError } from './keys/Kek.ts'
 import { listen } from './main.ts'
 
 // `npm start`: first run creates the data folder and a demo license; every run builds the app with
@@ -10,7 +11,16 @@ const port = Number(process.env.PORT ?? 8787)
 const host = process.env.HOST ?? '127.0.0.1'
 const staticDir = resolve('dist')
 
-const data = await openDataDir(dataDir, { seedDemo: true })
+const data = await openDataDir(dataDir, { ...dataDirOptionsFromEnv(), seedDemo: true }).catch(
+  (error: unknown) => {
+    // A setting to fix gets one line that says how, not a stack trace.
+    if (error instanceof ConfigError || error instanceof KekError) {
+      console.error(`leeway: ${error.message}`)
+      process.exit(1)
+    }
+    throw error
+  },
+)
 if (process.env.LEEWAY_SKIP_BUILD !== '1') {
   console.log('Building the app with the root key pinned…')
   await buildApp({ rootPublicJwk: data.rootPublicJwk, outDir: staticDir, quiet: true })
@@ -23,7 +33,9 @@ const server = await listen(data, {
 })
 
 console.log(`Leeway is running at ${server.url}`)
-console.log(`Data folder: ${data.dir}`)
+console.log(
+  data.backend === 'postgres' ? 'Database: PostgreSQL (DATABASE_URL)' : `Data folder: ${data.dir}`,
+)
 console.log(`Admin token: ${data.adminToken}`)
 if (data.demo) console.log(`Demo license key: ${data.demo.key}`)
 

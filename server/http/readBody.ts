@@ -2,6 +2,11 @@ import type { Context } from 'hono'
 import * as v from 'valibot'
 import { ApiError } from './ApiError.ts'
 
+// PostgreSQL text cannot hold U+0000 and SQLite's can: it is refused in every body, on every
+// backend, rather than answered 500 by one. In JSON it can only be the escape \u0000 (a raw one is
+// invalid JSON), written with an odd run of backslashes: an even run is escaped backslashes.
+const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/
+
 /** Largest request body any endpoint accepts. */
 export const MAX_BODY_BYTES = 64 * 1024
 
@@ -18,6 +23,8 @@ export async function readBody<TSchema extends v.GenericSchema>(
   if (!/^application\/json\b/i.test(type))
     throw new ApiError('bad_request', 'body must be JSON (Content-Type: application/json)')
   const text = await readLimitedText(c.req.raw, maxBytes)
+  if (NUL_ESCAPE.test(text))
+    throw new ApiError('bad_request', 'body: strings must not contain U+0000 (NUL)')
   let json: unknown
   try {
     json = JSON.parse(text)

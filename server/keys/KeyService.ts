@@ -9,6 +9,7 @@ import {
 } from '../../src/core/index.ts'
 import type { CryptoKey, JWK, KeyRing, PublicJwk } from '../../src/core/index.ts'
 import type { Store } from '../storage/Store.ts'
+import type { Kek } from './Kek.ts'
 
 /** How long a signing-key certificate is valid: grants it signed stop verifying after this. */
 export const CERT_LIFETIME_SECONDS = 5 * 365 * 86_400
@@ -22,18 +23,21 @@ export interface ActiveSigner {
 
 /**
  * The server's signing keys: the newest one signs, every certified one verifies. Keys live in the
- * store so that rotation reaches every instance; the root private key is needed only to certify.
+ * store so that rotation reaches every instance, their private halves sealed under the KEK; the
+ * root private key is needed only to certify.
  */
 export class KeyService {
   readonly #store: Store
   readonly #rootPublicJwk: PublicJwk
+  readonly #kek: Kek
   #ring: KeyRing | undefined
   #signer: ActiveSigner | undefined
   #certs: { token: string; notAfter: number }[] = []
 
-  constructor(store: Store, rootPublicJwk: PublicJwk) {
+  constructor(store: Store, rootPublicJwk: PublicJwk, kek: Kek) {
     this.#store = store
     this.#rootPublicJwk = rootPublicJwk
+    this.#kek = kek
   }
 
   get rootPublicJwk(): PublicJwk {
@@ -49,7 +53,12 @@ export class KeyService {
     )
     const newest = rows.at(-1)
     this.#signer = newest
-      ? { kid: newest.kid, key: await importKey(JSON.parse(newest.private_jwk) as JWK) }
+      ? {
+          kid: newest.kid,
+          key: await importKey(
+            JSON.parse(this.#kek.open(newest.private_jwk, sealContext(newest.kid))) as JWK,
+          ),
+        }
       : undefined
     this.#certs = rows.map((row) => ({ token: row.cert, notAfter: row.not_after }))
     this.#ring = ring
@@ -83,6 +92,27 @@ export class KeyService {
     return this.#certs.filter((cert) => cert.notAfter > now).map((cert) => cert.token)
   }
 
+  /**
+   * Seals every stored private key under the current KEK: rows written before keys were encrypted,
+   * and rows sealed by a previous KEK (LEEWAY_KEK_PREVIOUS). Safe to run on every start, by every
+   * instance: each row is replaced only if it is still what was read.
+   */
+  async sealStoredKeys(): Promise<number> {
+    let sealed = 0
+    for (const row of await this.#store.listSigningKeys()) {
+      if (this.#kek.sealedHere(row.private_jwk)) continue
+      const context = sealContext(row.kid)
+      const plaintext = this.#kek.open(row.private_jwk, context)
+      await this.#store.resealSigningKey(
+        row.kid,
+        row.private_jwk,
+        this.#kek.seal(plaintext, context),
+      )
+      sealed += 1
+    }
+    return sealed
+  }
+
   /** Creates a new signing key, certifies it with the root private key, and makes it the signer. */
   async rotate(rootPrivateKey: CryptoKey, now: number): Promise<string> {
     const pair = await generateEcKeyPair(true)
@@ -96,7 +126,10 @@ export class KeyService {
     )
     await this.#store.insertSigningKey({
       kid,
-      private_jwk: JSON.stringify(await exportKey(pair.privateKey)),
+      private_jwk: this.#kek.seal(
+        JSON.stringify(await exportKey(pair.privateKey)),
+        sealContext(kid),
+      ),
       cert,
       not_after: exp * 1000,
       created_at: now,
@@ -104,4 +137,9 @@ export class KeyService {
     await this.reload()
     return kid
   }
+}
+
+/** What a sealed private key is bound to: its row, so that it does not open in another. */
+function sealContext(kid: string): string {
+  return `signing_keys:${kid}`
 }

@@ -4,12 +4,16 @@ import {
   LeewayError,
   PROOF_MAX_SKEW_SECONDS,
   encodeLicenseFile,
+  entitledFeatures,
   parseDuration,
   GRANT_TYP,
   readHeader,
   thumbprint,
   verifyGrant,
+  importKey,
   proofNonce,
+  proofReplayKey,
+  toPublicJwk,
   verifyProof,
   verifyRequestCode,
 } from '../../src/core/index.ts'
@@ -62,6 +66,7 @@ export class LicenseService {
    * from the device comes back in the grant, binding the answer to this request.
    */
   async activate(licenseKey: string, device: DeviceInfo, nonce?: string): Promise<GrantResponse> {
+    await assertUsableDeviceKey(device.publicKey)
     const license = await this.#licenseForKey(licenseKey)
     const now = this.#deps.now()
     const grant = await this.#bind(
@@ -91,8 +96,9 @@ export class LicenseService {
       license,
       {
         id: request.dev,
-        name: request.name || 'Offline device',
-        platform: request.platform,
+        // Self-signed display text: without U+0000, which PostgreSQL text cannot hold.
+        name: request.name.replaceAll('\u0000', '') || 'Offline device',
+        platform: request.platform.replaceAll('\u0000', ''),
         publicKey: request.jwk,
         jkt: request.jkt,
       },
@@ -142,6 +148,45 @@ export class LicenseService {
     return this.#respond(grant, now)
   }
 
+  /**
+   * Verifies a grant and proof for an online feature the server itself provides (the demo's
+   * `share.link`): the grant must list `feature`, and the license must be in good standing now and
+   * still entitle it under the current manifest. Consumes the proof, as every check does.
+   */
+  async authorizeFeature(
+    check: { grant: string; proof: string },
+    feature: string,
+  ): Promise<{ license: LicenseRow; device: DeviceRow; now: number }> {
+    const verified = await this.verifyHolder(check)
+    const { license, device, claims, now } = verified
+    if (device.state !== 'active')
+      throw new ApiError('device_unknown', 'this device is no longer activated for the license')
+    if (license.status === 'revoked')
+      throw new ApiError('license_revoked', 'this license has been revoked')
+    if (license.status === 'suspended')
+      throw new ApiError('license_suspended', 'this license is suspended')
+    if (license.term_end !== null && license.term_end <= now)
+      throw new ApiError('license_expired', 'this license has expired')
+    const { product } = await this.#deps.manifests.product(license.product)
+    if (
+      !claims.features.includes(feature) ||
+      !entitledFeatures(product, license.plan).includes(feature)
+    ) {
+      throw new ApiError('unauthorized', `the ${license.plan} plan does not include ${feature}`, {
+        status: 403,
+      })
+    }
+    return { license, device, now }
+  }
+
+  /** Verifies a grant we signed and its device's proof of possession (the proof is used up). */
+  async verifyHolder(check: {
+    grant: string
+    proof: string
+  }): Promise<{ license: LicenseRow; device: DeviceRow; claims: GrantClaims; now: number }> {
+    return this.#verifyCheck(check)
+  }
+
   async #licenseForKey(licenseKey: string): Promise<LicenseRow> {
     const normalized = normalizeLicenseKey(licenseKey)
     const license = normalized
@@ -151,7 +196,7 @@ export class LicenseService {
       : undefined
     if (!license)
       throw new ApiError('license_key_invalid', 'no license has this key; check it for typos')
-    const decision = this.#deps.activationsPerLicense.take(license.id)
+    const decision = await this.#deps.activationsPerLicense.take(license.id)
     if (!decision.ok) {
       throw new ApiError('rate_limited', 'too many activations of this license; try again later', {
         retryAfterSeconds: decision.retryAfterSeconds,
@@ -190,7 +235,8 @@ export class LicenseService {
         deviceId: device.id,
         name: device.name,
         platform: device.platform,
-        publicJwk: JSON.stringify(device.publicKey),
+        // Only what defines the key: members such as key_ops or alg would stop it verifying proofs.
+        publicJwk: JSON.stringify(toPublicJwk(device.publicKey)),
         jkt: device.jkt,
       },
       now,
@@ -213,7 +259,7 @@ export class LicenseService {
   async #verifyCheck(check: {
     grant: string
     proof: string
-  }): Promise<{ license: LicenseRow; device: DeviceRow; now: number }> {
+  }): Promise<{ license: LicenseRow; device: DeviceRow; claims: GrantClaims; now: number }> {
     const now = this.#deps.now()
     const kid = this.#kidOf(check.grant)
     if (kid !== undefined) await this.#deps.keys.knows(kid)
@@ -242,14 +288,15 @@ export class LicenseService {
         }),
       'proof_invalid',
     )
-    const proofHash = createHash('sha256').update(check.proof).digest('base64url')
+    // Keyed on what was signed, not on its spelling: see proofReplayKey.
+    const proofHash = createHash('sha256').update(proofReplayKey(check.proof)).digest('base64url')
     const fresh = await this.#deps.store.rememberProof(
       proofHash,
       now + 2 * PROOF_MAX_SKEW_SECONDS * 1000,
       now,
     )
     if (!fresh) throw new ApiError('proof_invalid', 'this proof was already used; sign a new one')
-    return { license, device, now }
+    return { license, device, claims, now }
   }
 
   #kidOf(token: string): string | undefined {
@@ -275,5 +322,17 @@ export class LicenseService {
       if (error instanceof LeewayError) throw new ApiError(code, `${error.code}: ${error.message}`)
       throw error
     }
+  }
+}
+
+/**
+ * Refuses a device key that is not a point on P-256: it could never verify a proof, so it would
+ * hold a seat that no check can use (the request schema checks only the JWK's shape).
+ */
+async function assertUsableDeviceKey(jwk: PublicJwk): Promise<void> {
+  try {
+    await importKey(toPublicJwk(jwk))
+  } catch {
+    throw new ApiError('bad_request', 'device.publicKey: not a point on the P-256 curve')
   }
 }

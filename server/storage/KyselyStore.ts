@@ -1,12 +1,14 @@
 import { sql } from 'kysely'
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from './schema.ts'
+import { advisoryTransactionLock, withAdvisoryLock } from './withAdvisoryLock.ts'
 import type {
   ActivationOutcome,
   DeviceRegistration,
   DeviceRow,
   LicenseRow,
   ManifestRow,
+  ShareRow,
   SigningKeyRow,
   Store,
 } from './Store.ts'
@@ -29,6 +31,18 @@ export class KyselyStore implements Store {
 
   get db(): Kysely<Database> {
     return this.#db
+  }
+
+  get backend(): Backend {
+    return this.#backend
+  }
+
+  /**
+   * Runs one-time setup (first keys, secrets, the demo license) so that instances starting together
+   * on one PostgreSQL do it once, one after the other. SQLite has one instance: it just runs.
+   */
+  async withInitLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#backend === 'postgres' ? withAdvisoryLock(this.#db, 'init', fn) : fn()
   }
 
   async insertLicense(row: LicenseRow): Promise<void> {
@@ -225,6 +239,8 @@ export class KyselyStore implements Store {
 
   async appendManifest(row: Omit<ManifestRow, 'version'>): Promise<ManifestRow> {
     return this.#db.transaction().execute(async (trx) => {
+      // Two instances publishing at once would both pick the same next version number.
+      if (this.#backend === 'postgres') await advisoryTransactionLock(trx, 'manifest')
       const latest = await trx
         .selectFrom('manifests')
         .select((eb) => eb.fn.max<number>('version').as('version'))
@@ -236,6 +252,75 @@ export class KyselyStore implements Store {
         .returningAll()
         .executeTakeFirstOrThrow()
     })
+  }
+
+  async insertShare(row: ShareRow): Promise<void> {
+    await this.#db.insertInto('shares').values(row).execute()
+  }
+
+  async findShare(id: string): Promise<ShareRow | undefined> {
+    return this.#db.selectFrom('shares').selectAll().where('id', '=', id).executeTakeFirst()
+  }
+
+  async deleteShare(id: string, licenseId: string): Promise<boolean> {
+    const result = await this.#db
+      .deleteFrom('shares')
+      .where('id', '=', id)
+      .where('license_id', '=', licenseId)
+      .executeTakeFirst()
+    return result.numDeletedRows > 0n
+  }
+
+  async takeRateToken(
+    scope: string,
+    key: string,
+    limit: { capacity: number; perMs: number },
+    now: number,
+  ): Promise<{ ok: boolean; tokens: number }> {
+    const [least, greatest] =
+      this.#backend === 'postgres' ? [sql`LEAST`, sql`GREATEST`] : [sql`min`, sql`max`]
+    const capacity = sql`CAST(${limit.capacity} AS double precision)`
+    const at = sql`CAST(${now} AS bigint)`
+    // The bucket refilled since its last update. Every SET expression sees the row as it was before
+    // this statement, so the read, the refill and the take are one atomic upsert, on any instance.
+    const refilled = sql`${least}(${capacity}, rate_limits.tokens + ${greatest}(0, ${at} - rate_limits.updated_at) * CAST(${limit.perMs} AS double precision))`
+    const { rows } = await sql<{ tokens: number; ok: number }>`
+      INSERT INTO rate_limits (scope, key, tokens, updated_at, ok)
+      VALUES (${scope}, ${key}, ${capacity} - 1, ${at}, 1)
+      ON CONFLICT (scope, key) DO UPDATE SET
+        tokens = CASE WHEN ${refilled} >= 1 THEN ${refilled} - 1 ELSE ${refilled} END,
+        ok = CASE WHEN ${refilled} >= 1 THEN 1 ELSE 0 END,
+        updated_at = ${greatest}(rate_limits.updated_at, ${at})
+      RETURNING tokens, ok`.execute(this.#db)
+    const row = rows[0]
+    if (!row) throw new Error('rate limit upsert returned no row')
+    return { ok: Number(row.ok) === 1, tokens: Number(row.tokens) }
+  }
+
+  async sweepRateLimits(scope: string, before: number): Promise<void> {
+    await this.#db
+      .deleteFrom('rate_limits')
+      .where('scope', '=', scope)
+      .where('updated_at', '<', before)
+      .execute()
+  }
+
+  async resealSigningKey(kid: string, from: string, to: string): Promise<void> {
+    await this.#db
+      .updateTable('signing_keys')
+      .set({ private_jwk: to })
+      .where('kid', '=', kid)
+      .where('private_jwk', '=', from)
+      .execute()
+  }
+
+  async resealSetting(key: string, from: string, to: string): Promise<void> {
+    await this.#db
+      .updateTable('settings')
+      .set({ value: to })
+      .where('key', '=', key)
+      .where('value', '=', from)
+      .execute()
   }
 
   async getSetting(key: string): Promise<string | undefined> {

@@ -1,10 +1,17 @@
 import type { Selectable } from 'kysely'
-import type { DeviceTable, LicenseTable, ManifestTable, SigningKeyTable } from './schema.ts'
+import type {
+  DeviceTable,
+  LicenseTable,
+  ManifestTable,
+  ShareTable,
+  SigningKeyTable,
+} from './schema.ts'
 
 export type LicenseRow = Selectable<LicenseTable>
 export type DeviceRow = Selectable<DeviceTable>
 export type SigningKeyRow = Selectable<SigningKeyTable>
 export type ManifestRow = Selectable<ManifestTable>
+export type ShareRow = Selectable<ShareTable>
 
 export interface DeviceRegistration {
   deviceId: string
@@ -67,6 +74,29 @@ export interface Store {
   currentManifest(): Promise<ManifestRow | undefined>
   /** Stores a new manifest version (the next number) and returns it. */
   appendManifest(row: Omit<ManifestRow, 'version'>): Promise<ManifestRow>
+
+  insertShare(row: ShareRow): Promise<void>
+  findShare(id: string): Promise<ShareRow | undefined>
+  /** Deletes a share of `licenseId`; false if there was none. */
+  deleteShare(id: string, licenseId: string): Promise<boolean>
+
+  /**
+   * Takes one token from the bucket (`scope`, `key`) in one atomic statement, refilling it first
+   * (`capacity` tokens, `perMs` per millisecond). Answers whether a token was taken and the tokens left.
+   */
+  takeRateToken(
+    scope: string,
+    key: string,
+    limit: { capacity: number; perMs: number },
+    now: number,
+  ): Promise<{ ok: boolean; tokens: number }>
+  /** Forgets buckets of `scope` not touched since `before` (they have refilled completely). */
+  sweepRateLimits(scope: string, before: number): Promise<void>
+
+  /** Replaces a signing key's stored private key if it is still `from` (re-sealing under a new KEK). */
+  resealSigningKey(kid: string, from: string, to: string): Promise<void>
+  /** Replaces a setting's value if it is still `from`. */
+  resealSetting(key: string, from: string, to: string): Promise<void>
 
   getSetting(key: string): Promise<string | undefined>
   /** Sets a value only if the key has none; returns the value in force. */

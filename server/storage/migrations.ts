@@ -71,6 +71,41 @@ const migrations: Record<string, Migration> = {
         .execute()
     },
   },
+  // Read-only links to notes shared by the demo app (`share.link`), served by /api/v1/shares.
+  '0002_shares': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('shares')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('license_id', 'text', (c) => c.notNull().references('licenses.id'))
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('shares_license').on('shares').column('license_id').execute()
+    },
+  },
+  // Token buckets shared by every instance on one database (PostgreSQL); `scope` names the limit.
+  '0003_rate_limits': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('rate_limits')
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('tokens', 'double precision', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('ok', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('rate_limits_pk', ['scope', 'key'])
+        .execute()
+      await db.schema
+        .createIndex('rate_limits_updated')
+        .on('rate_limits')
+        .columns(['scope', 'updated_at'])
+        .execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = {
@@ -78,8 +113,19 @@ const provider: MigrationProvider = {
 }
 
 /** Brings the schema to the latest version; runs on every start and is a no-op when current. */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest()
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  options: { schema?: string | undefined } = {},
+): Promise<void> {
+  const { error, results } = await new Migrator({
+    db,
+    provider,
+    // PostgreSQL: the schema the tables go to. Without it the migrator finds its own tables in any
+    // schema of the database and takes another schema's for this one's.
+    ...(options.schema === undefined ? {} : { migrationTableSchema: options.schema }),
+    // Migrations written side by side may land in either order; each one stands on its own.
+    allowUnorderedMigrations: true,
+  }).migrateToLatest()
   if (error) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown'
     throw new Error(`database migration ${failed} failed: ${String(error)}`)

@@ -60,6 +60,26 @@ export interface SettingTable {
   value: string
 }
 
+/** A read-only copy of a note, shared by a device whose license entitles `share.link`. */
+export interface ShareTable {
+  id: string
+  license_id: string
+  device_id: string
+  title: string
+  body: string
+  created_at: number
+  expires_at: number
+}
+
+/** A token bucket of a rate limit shared by every instance; `ok` is 1 when the last take got a token. */
+export interface RateLimitTable {
+  scope: string
+  key: string
+  tokens: number
+  updated_at: number
+  ok: number
+}
+
 export interface MigrationMarker {
   id: Generated<number>
 }
@@ -71,4 +91,6 @@ export interface Database {
   manifests: ManifestTable
   used_proofs: UsedProofTable
   settings: SettingTable
+  rate_limits: RateLimitTable
+  shares: ShareTable
 }

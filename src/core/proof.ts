@@ -45,6 +45,27 @@ export async function verifyProof(
 }
 
 /**
+ * What a verifier remembers a verified proof by, to refuse it a second time: its signed text and
+ * the `r` half of its signature, re-encoded. The token text will not do: one signed proof verifies
+ * under 31 other spellings, ECDSA's twin (r, n − s) and, for each, the 15 other last characters
+ * whose unused bits base64url decoders ignore. For one message and key, r fixes the signature up
+ * to that twin, and a device that signs the same claims again draws a new r, so honest proofs
+ * never collide. Returns anything that is not a compact JWS as is.
+ */
+export function proofReplayKey(token: string): string {
+  const [header, payload, signature, ...rest] = token.split('.')
+  if (header === undefined || payload === undefined || signature === undefined || rest.length > 0)
+    return token
+  let r: Uint8Array
+  try {
+    r = base64url.decode(signature).subarray(0, 32)
+  } catch {
+    return token
+  }
+  return `${header}.${payload}.${base64url.encode(r)}`
+}
+
+/**
  * The `nonce` a server puts in the grant it issues for a check, so the device can tell a fresh
  * answer to its own request from an old one replayed: base64url of SHA-256 of the proof, cut to
  * 128 bits. Uses the runtime's WebCrypto.

@@ -19,22 +19,22 @@ describe('activation refused by the state of the license', () => {
   ] as const)('refuses a %s license with %s and writes no device', async (_state, action, code) => {
     const license = await server.createLicense()
     expect((await server.admin('POST', `/licenses/${license.id}/${action}`)).status).toBe(200)
-    const before = server.snapshot()
+    const before = await server.snapshot()
     await expectError(await server.activate(license.key, await server.makeDevice()), 403, code)
-    expect(server.snapshot()).toEqual(before)
+    expect(await server.snapshot()).toEqual(before)
   })
 
   it('refuses a license whose term has ended with license_expired', async () => {
     const license = await server.createLicense({ termEnd: server.clock.now() + DAY })
     await server.activateOk(license.key, await server.makeDevice())
     server.clock.advance(DAY)
-    const before = server.snapshot()
+    const before = await server.snapshot()
     await expectError(
       await server.activate(license.key, await server.makeDevice()),
       403,
       'license_expired',
     )
-    expect(server.snapshot()).toEqual(before)
+    expect(await server.snapshot()).toEqual(before)
   })
 
   it('activates again once a suspended license is reinstated', async () => {
@@ -54,19 +54,19 @@ describe('activation refused for the key or the seats', () => {
   it('answers license_key_invalid for a well-formed key no license has', async () => {
     const license = await server.createLicense()
     const unknown = license.key.split('-').reverse().join('-')
-    const before = server.snapshot()
+    const before = await server.snapshot()
     await expectError(
       await server.activate(unknown, await server.makeDevice()),
       403,
       'license_key_invalid',
     )
-    expect(server.snapshot()).toEqual(before)
+    expect(await server.snapshot()).toEqual(before)
   })
 
   it('writes nothing when the seats are all taken', async () => {
     const license = await server.createLicense({ seats: 1 })
     await server.activateOk(license.key, await server.makeDevice())
-    const before = server.snapshot()
+    const before = await server.snapshot()
     const counts = await server.data.store.counts()
     const refused = await expectError(
       await server.activate(license.key, await server.makeDevice()),
@@ -75,7 +75,7 @@ describe('activation refused for the key or the seats', () => {
     )
     expect(refused.error.message).toMatch(/seat/)
     expect(await server.data.store.counts()).toEqual(counts)
-    expect(server.snapshot()).toEqual(before)
+    expect(await server.snapshot()).toEqual(before)
   })
 
   it('keeps refusing at the limit no matter how often a new device tries', async () => {

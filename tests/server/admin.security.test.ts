@@ -100,13 +100,13 @@ describe('admin routes without the admin token', () => {
   it.each(cases)(
     'refuses to $action.name with $credential.name: 401 unauthorized, nothing changes',
     async ({ action, credential }) => {
-      const before = server.snapshot()
+      const before = await server.snapshot()
       const response = await server.request(action.method, action.path(), {
         body: action.body,
         headers: credential.headers(),
       })
       await expectError(response, 401, 'unauthorized')
-      expect(server.snapshot()).toEqual(before)
+      expect(await server.snapshot()).toEqual(before)
     },
   )
 

@@ -755,7 +755,7 @@ describe('bad inputs across the API', () => {
   })
 
   it.each(rows)('$name → $status $code, with a message, writing nothing', async (row) => {
-    const before = server.snapshot()
+    const before = await server.snapshot()
     const counts = await server.data.store.counts()
     const licenseRow = await server.data.store.findLicense(ctx.license.id)
     const devices = await server.data.store.listDevices(ctx.license.id)
@@ -772,7 +772,7 @@ describe('bad inputs across the API', () => {
     expect(await server.data.store.counts()).toEqual(counts)
     expect(await server.data.store.findLicense(ctx.license.id)).toEqual(licenseRow)
     expect(await server.data.store.listDevices(ctx.license.id)).toEqual(devices)
-    expect(server.snapshot()).toEqual(before)
+    expect(await server.snapshot()).toEqual(before)
   })
 
   it('left the activated device working: its grant still validates', async () => {

@@ -16,13 +16,13 @@ afterAll(async () => {
 describe('key rotation on a server that keeps the root key elsewhere', () => {
   it('answers 409 conflict, writes no signing key, and keeps signing with the current one', async () => {
     const offline = createApp(server.data.deps({ rootPrivateKey: undefined }))
-    const before = server.snapshot()
+    const before = await server.snapshot()
     const response = await offline.request('/admin/v1/keys/rotate', {
       method: 'POST',
       headers: { authorization: `Bearer ${server.data.adminToken}` },
     })
     const refused = await expectError(response, 409, 'conflict')
     expect(refused.error.message).toMatch(/root/)
-    expect(server.snapshot()).toEqual(before)
+    expect(await server.snapshot()).toEqual(before)
   })
 })

@@ -35,13 +35,13 @@ function withPayload(code: string, payload: unknown): string {
 }
 
 async function expectProofInvalid(requestCode: string): Promise<void> {
-  const before = server.snapshot()
+  const before = await server.snapshot()
   await expectError(
     await server.post('/api/v1/offline/activate', { licenseKey: license.key, requestCode }),
     401,
     'proof_invalid',
   )
-  expect(server.snapshot()).toEqual(before)
+  expect(await server.snapshot()).toEqual(before)
 }
 
 describe('request codes that must not produce a license file', () => {
@@ -100,13 +100,13 @@ describe('regression: offline activation stored device ids that online activatio
       const online = await server.activate(license.key, { ...device, id: dev })
       await expectError(online, 400, 'bad_request')
       const requestCode = await createRequestCode(requestOf(device, { dev }), device.privateKey)
-      const before = server.snapshot()
+      const before = await server.snapshot()
       await expectError(
         await server.post('/api/v1/offline/activate', { licenseKey: license.key, requestCode }),
         400,
         'bad_request',
       )
-      expect(server.snapshot()).toEqual(before)
+      expect(await server.snapshot()).toEqual(before)
     },
   )
 })

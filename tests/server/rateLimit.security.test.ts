@@ -34,9 +34,9 @@ describe('activation attempts per client address (3, then 1 a minute)', () => {
     const from = { 'x-forwarded-for': '203.0.113.7' }
     for (let i = 0; i < 3; i++)
       expect((await s.activate(license.key, await s.makeDevice(), from)).status).toBe(200)
-    const before = s.snapshot()
+    const before = await s.snapshot()
     await expectRateLimited(await s.activate(license.key, await s.makeDevice(), from))
-    expect(s.snapshot()).toEqual(before)
+    expect(await s.snapshot()).toEqual(before)
   })
 
   it('counts guesses with wrong keys too: key guessing stays slow', async () => {
@@ -128,9 +128,9 @@ describe('activations per license (3, then 1 a minute)', () => {
     const other = await s.createLicense({ seats: 10 })
     for (let i = 0; i < 3; i++)
       expect((await s.activate(license.key, await s.makeDevice())).status).toBe(200)
-    const before = s.snapshot()
+    const before = await s.snapshot()
     await expectRateLimited(await s.activate(license.key, await s.makeDevice()))
-    expect(s.snapshot()).toEqual(before)
+    expect(await s.snapshot()).toEqual(before)
     expect((await s.activate(other.key, await s.makeDevice())).status).toBe(200)
   })
 

@@ -1,4 +1,3 @@
-import Sqlite from 'better-sqlite3'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,24 +16,28 @@ import {
   verifyGrant,
 } from '../../src/core/index.ts'
 import type { CryptoKey, GrantClaims, PublicJwk } from '../../src/core/index.ts'
-import { DAY, claimsOf, createClock } from './helpers/testServer.ts'
+import { DAY, claimsOf, createClock, createTestDatabase } from './helpers/testServer.ts'
+import type { TestDatabase } from './helpers/testServer.ts'
 import type { ApiErrorBody, CreatedLicense, GrantBody, ValidateBody } from './helpers/testServer.ts'
 
 // The network itself is under test here: a real port, real sockets, global fetch.
 let dir: string
+let database: TestDatabase
 let data: DataDir
 let running: RunningServer
 const clock = createClock()
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'leeway-real-server-'))
-  data = await openDataDir(dir, { seedDemo: false, now: clock.now })
+  database = await createTestDatabase()
+  data = await openDataDir(dir, { ...database.options, seedDemo: false, now: clock.now })
   running = await listen(data, { port: 0, host: '127.0.0.1' })
 })
 
 afterAll(async () => {
   await running.close()
   await data.store.close()
+  await database.drop()
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -146,19 +149,24 @@ describe('the license server on a real port', () => {
       dev: phone.id,
     })
 
-    // What the server answered "done" for is in the file: a second connection reads it.
-    const reader = new Sqlite(join(dir, 'leeway.db'), { readonly: true })
+    // What the server answered "done" for is in the database: a second connection reads it.
+    const reader = database.openReader(dir)
     try {
-      const row = reader
-        .prepare('SELECT status, status_reason FROM licenses WHERE id = ?')
-        .get(license.id)
+      const row = await reader
+        .selectFrom('licenses')
+        .select(['status', 'status_reason'])
+        .where('id', '=', license.id)
+        .executeTakeFirst()
       expect(row).toEqual({ status: 'revoked', status_reason: 'refund' })
-      const seats = reader
-        .prepare("SELECT count(*) AS n FROM devices WHERE license_id = ? AND state = 'active'")
-        .get(license.id)
+      const seats = await reader
+        .selectFrom('devices')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('license_id', '=', license.id)
+        .where('state', '=', 'active')
+        .executeTakeFirst()
       expect(seats).toEqual({ n: 2 })
     } finally {
-      reader.close()
+      await reader.destroy()
     }
   })
 

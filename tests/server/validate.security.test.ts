@@ -36,11 +36,11 @@ function codes(list: CheckResult[]): string[] {
 
 /** Expects the one check to fail with `code` and nothing in the database to change. */
 async function expectRefused(check: { grant: string; proof: string }, code: string): Promise<void> {
-  const before = server.snapshot()
+  const before = await server.snapshot()
   const [result] = await results(await server.validate([check]))
   expect(result?.ok ? 'ok' : result?.error.code).toBe(code)
   if (result && !result.ok) expect(result.error.message).not.toBe('')
-  expect(server.snapshot()).toEqual(before)
+  expect(await server.snapshot()).toEqual(before)
 }
 
 describe('proof of possession', () => {
@@ -163,7 +163,7 @@ describe('grants the server did not sign as they are', () => {
       { ...claimsOf(grant), jti: 'forged-3' },
       { now: server.clock.now() },
     )
-    const before = server.snapshot()
+    const before = await server.snapshot()
     await expectError(
       await server.post('/api/v1/deactivate', {
         grant: forged.grant,
@@ -172,7 +172,7 @@ describe('grants the server did not sign as they are', () => {
       401,
       'grant_invalid',
     )
-    expect(server.snapshot()).toEqual(before)
+    expect(await server.snapshot()).toEqual(before)
   })
 })
 
@@ -181,13 +181,13 @@ describe('deactivation is only for the device that holds the key', () => {
     const { license, device, grant } = await activated()
     const other = await server.makeDevice()
     await server.activateOk(license.key, other)
-    const before = server.snapshot()
+    const before = await server.snapshot()
     await expectError(
       await server.post('/api/v1/deactivate', { grant, proof: await server.proof(grant, other) }),
       401,
       'proof_invalid',
     )
-    expect(server.snapshot()).toEqual(before)
+    expect(await server.snapshot()).toEqual(before)
     const row = (await server.data.store.listDevices(license.id)).find(
       (d) => d.device_id === device.id,
     )

@@ -21,15 +21,15 @@ const ActivateBody = v.object({
 /** `POST /api/v1/activate`: a seat for this device and its first grant. */
 export function activateRoute(app: Hono, s: Services): void {
   app.post('/api/v1/activate', async (c) => {
-    limitActivations(s, clientAddress(c, s.trustProxy))
+    await limitActivations(s, clientAddress(c, s.trustProxy))
     const body = await readBody(c, ActivateBody)
     return c.json(await s.licenses.activate(body.licenseKey, body.device, body.nonce))
   })
 }
 
 /** Activation attempts per client address: guessing keys must be slow. */
-export function limitActivations(s: Services, address: string): void {
-  const decision = s.activationsPerAddress.take(address)
+export async function limitActivations(s: Services, address: string): Promise<void> {
+  const decision = await s.activationsPerAddress.take(address)
   if (!decision.ok) {
     throw new ApiError(
       'rate_limited',

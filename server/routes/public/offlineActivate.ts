@@ -11,7 +11,7 @@ const OfflineActivateBody = v.object({ licenseKey, requestCode: token })
 /** `POST /api/v1/offline/activate`: a license file for an air-gapped device's request code. */
 export function offlineActivateRoute(app: Hono, s: Services): void {
   app.post('/api/v1/offline/activate', async (c) => {
-    limitActivations(s, clientAddress(c, s.trustProxy))
+    await limitActivations(s, clientAddress(c, s.trustProxy))
     const body = await readBody(c, OfflineActivateBody)
     return c.json(await s.licenses.activateOffline(body.licenseKey, body.requestCode))
   })

@@ -1,11 +1,19 @@
 import Sqlite from 'better-sqlite3'
 import type { Hono } from 'hono'
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
+import { inject } from 'vitest'
 import { createApp } from '../../../server/app.ts'
 import { openDataDir } from '../../../server/dataDir.ts'
-import type { DataDir } from '../../../server/dataDir.ts'
+import type { DataDir, DataDirOptions } from '../../../server/dataDir.ts'
+import { Kek } from '../../../server/keys/Kek.ts'
+import type { Backend } from '../../../server/storage/KyselyStore.ts'
+import { createPgPool } from '../../../server/storage/openPostgres.ts'
+import type { Database } from '../../../server/storage/schema.ts'
 import type { AppDeps, Limits } from '../../../server/services.ts'
 import type { LicenseView } from '../../../server/services/AdminService.ts'
 import {
@@ -85,14 +93,109 @@ export interface Check {
   proof: string
 }
 
-/** Every row of every table, read through a separate connection to the database file. */
+/** Every row of every table, read through a separate connection to the database. */
 export type Snapshot = Record<string, unknown[]>
 
-const TABLES = ['licenses', 'devices', 'signing_keys', 'manifests', 'used_proofs', 'settings']
+// Each table with the columns that order its rows (its primary key): the same order on both backends.
+const TABLES = {
+  licenses: ['id'],
+  devices: ['license_id', 'device_id'],
+  signing_keys: ['kid'],
+  manifests: ['version'],
+  used_proofs: ['proof_hash'],
+  settings: ['key'],
+} as const satisfies Partial<Record<keyof Database, readonly string[]>>
+
+/** The backend this run covers: the `server` project runs SQLite, `server-pg` PostgreSQL. */
+export const BACKEND: Backend =
+  process.env.LEEWAY_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite'
+
+// One KEK for every test database of this process, so that child processes can be handed it.
+const TEST_KEK = Kek.generate()
+
+/** A database of its own for one test server: a file in its folder, or a PostgreSQL schema. */
+export interface TestDatabase {
+  backend: Backend
+  /** What `openDataDir` needs to open it (and a child process gets as DATABASE_URL, LEEWAY_KEK). */
+  options: DataDirOptions
+  /** A second connection, as another process sees the data. */
+  openReader(dir: string): Kysely<Database>
+  /** Drops the schema (PostgreSQL); the folder of an SQLite database is removed by its owner. */
+  drop(): Promise<void>
+}
+
+/**
+ * A fresh database for one server on this run's backend. On PostgreSQL it is a new schema in the
+ * run's database (see setup/postgresDatabase.ts), selected through the URL's `search_path`.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  if (BACKEND === 'sqlite') {
+    return {
+      backend: 'sqlite',
+      options: {},
+      openReader: (dir) =>
+        new Kysely<Database>({
+          dialect: new SqliteDialect({
+            database: new Sqlite(join(dir, 'leeway.db'), { readonly: true }),
+          }),
+        }),
+      drop: () => Promise.resolve(),
+    }
+  }
+  const base = inject('postgresUrl')
+  const schema = `t_${randomBytes(6).toString('hex')}`
+  await runOnce(base, `CREATE SCHEMA ${schema}`)
+  const url = new URL(base)
+  url.searchParams.set('options', `-c search_path=${schema}`)
+  const databaseUrl = url.toString()
+  return {
+    backend: 'postgres',
+    options: { databaseUrl, kek: TEST_KEK, poolSize: 5 },
+    openReader: () =>
+      new Kysely<Database>({
+        dialect: new PostgresDialect({ pool: createPgPool(databaseUrl, 2) }),
+      }),
+    drop: () => runOnce(base, `DROP SCHEMA IF EXISTS ${schema} CASCADE`),
+  }
+}
+
+async function runOnce(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query(statement)
+  } finally {
+    await client.end()
+  }
+}
+
+/**
+ * Every row of the tables that hold licensing data (rate-limit buckets are bookkeeping, not data).
+ * The promise carries a serial number of its own: a snapshot compared without `await` fails
+ * instead of two pending promises passing as equal.
+ */
+export function snapshotOf(reader: Kysely<Database>): Promise<Snapshot> {
+  const read = async () => {
+    const snapshot: Snapshot = {}
+    for (const [table, order] of Object.entries(TABLES)) {
+      let query = reader.selectFrom(table as keyof typeof TABLES).selectAll()
+      for (const column of order) query = query.orderBy(column as never)
+      snapshot[table] = await query.execute()
+    }
+    return snapshot
+  }
+  return Object.assign(read(), { unawaitedSnapshot: ++snapshotSerial })
+}
+
+let snapshotSerial = 0
 
 export interface TestServer {
   dir: string
-  databaseFile: string
+  /** The SQLite file (SQLite runs only). */
+  databaseFile: string | undefined
+  database: TestDatabase
+  /** A second connection to the server's database. */
+  reader: Kysely<Database>
   data: DataDir
   app: Hono
   clock: Clock
@@ -112,7 +215,8 @@ export interface TestServer {
   validateOne(grant: string, device: Device): Promise<CheckResult>
   /** Verifies a grant as a device would: the pinned root key and the certificates given. */
   verify(grant: string, certs: readonly string[]): Promise<GrantClaims>
-  snapshot(): Snapshot
+  /** Every row of every table; await it (an unawaited snapshot never equals another). */
+  snapshot(): Promise<Snapshot>
   close(): Promise<void>
 }
 
@@ -165,12 +269,13 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'leeway-server-test-'))
   const clock = createClock()
-  const data = await openDataDir(dir, { seedDemo: false, now: clock.now })
+  const database = await createTestDatabase()
+  const data = await openDataDir(dir, { ...database.options, seedDemo: false, now: clock.now })
   const app = createApp(
     data.deps({ limits: options.limits ?? GENEROUS_LIMITS, ...options.overrides }),
   )
-  const databaseFile = join(dir, 'leeway.db')
-  const reader = new Sqlite(databaseFile, { readonly: true })
+  const databaseFile = BACKEND === 'sqlite' ? join(dir, 'leeway.db') : undefined
+  const reader = database.openReader(dir)
 
   const request = async (
     method: string,
@@ -195,6 +300,8 @@ export async function startTestServer(
   const server: TestServer = {
     dir,
     databaseFile,
+    database,
+    reader,
     data,
     app,
     clock,
@@ -259,14 +366,12 @@ export async function startTestServer(
       return verifyGrant(grant, ring, { now: clock.now() })
     },
     snapshot() {
-      const snapshot: Snapshot = {}
-      for (const table of TABLES)
-        snapshot[table] = reader.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all()
-      return snapshot
+      return snapshotOf(reader)
     },
     async close() {
-      reader.close()
+      await reader.destroy()
       await data.store.close()
+      await database.drop()
       rmSync(dir, { recursive: true, force: true })
     },
   }

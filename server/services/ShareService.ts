@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto'
+import { ApiError } from '../http/ApiError.ts'
+import type { Store } from '../storage/Store.ts'
+import type { LicenseService } from './LicenseService.ts'
+
+/** The feature a device's license must entitle to create a share. */
+export const SHARE_FEATURE = 'share.link'
+
+/** How long a shared link stays readable. */
+export const SHARE_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000
+
+export interface Check {
+  grant: string
+  proof: string
+}
+
+export interface SharedNote {
+  id: string
+  title: string
+  body: string
+  createdAt: number
+  expiresAt: number
+}
+
+/** The format of share ids: `shr_` and 128 random bits, so a link cannot be guessed. */
+export const SHARE_ID = /^shr_[A-Za-z0-9_-]{22}$/
+
+/**
+ * Read-only links to notes. Creating one is an `online` feature the server provides itself, so the
+ * server decides: a grant and proof of a license in good standing whose plan includes `share.link`.
+ * Reading one needs nothing but the link, and stops when the license is no longer in good standing.
+ */
+export class ShareService {
+  readonly #store: Store
+  readonly #licenses: LicenseService
+
+  constructor(store: Store, licenses: LicenseService) {
+    this.#store = store
+    this.#licenses = licenses
+  }
+
+  async create(check: Check, note: { title: string; body: string }): Promise<SharedNote> {
+    const { license, device, now } = await this.#licenses.authorizeFeature(check, SHARE_FEATURE)
+    const row = {
+      id: `shr_${randomBytes(16).toString('base64url')}`,
+      license_id: license.id,
+      device_id: device.device_id,
+      title: note.title,
+      body: note.body,
+      created_at: now,
+      expires_at: now + SHARE_LIFETIME_MS,
+    }
+    await this.#store.insertShare(row)
+    return toSharedNote(row)
+  }
+
+  async read(id: string, now: number): Promise<SharedNote> {
+    const row = SHARE_ID.test(id) ? await this.#store.findShare(id) : undefined
+    if (!row) throw new ApiError('not_found', 'there is no shared note at this link')
+    const gone = () =>
+      new ApiError('not_found', 'this shared note is no longer available', { status: 410 })
+    if (Number(row.expires_at) <= now) throw gone()
+    const license = await this.#store.findLicense(row.license_id)
+    const standing =
+      license !== undefined &&
+      license.status === 'active' &&
+      (license.term_end === null || Number(license.term_end) > now)
+    if (!standing) throw gone()
+    return toSharedNote(row)
+  }
+
+  /** Stops sharing: any device of the license that shared it may, with its grant and proof. */
+  async remove(id: string, check: Check): Promise<void> {
+    const { license } = await this.#licenses.verifyHolder(check)
+    const removed = SHARE_ID.test(id) && (await this.#store.deleteShare(id, license.id))
+    if (!removed) throw new ApiError('not_found', 'this license has no shared note at this link')
+  }
+}
+
+function toSharedNote(row: {
+  id: string
+  title: string
+  body: string
+  created_at: number
+  expires_at: number
+}): SharedNote {
+  return {
+    id: row.id,
+    title: row.title,
+    body: row.body,
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+  }
+}
