@@ -1,14 +1,24 @@
 import { mount } from 'svelte'
 import { registerLicenseWorker } from '../client/registerLicenseWorker.ts'
 import App from './App.svelte'
+import SharedNoteView from './SharedNoteView.svelte'
+import { applyTheme, savedTheme } from './lib/theme.ts'
 import './app.css'
 
 const target = document.getElementById('app')
 if (!target) throw new Error('index.html has no #app element to mount into')
+applyTheme(savedTheme())
 
-const worker = registerLicenseWorker()
-const props = $state<{ updateReady: (() => void) | null }>({ updateReady: null })
-mount(App, { target, props })
-worker.onUpdateReady((apply) => {
-  props.updateReady = apply
-})
+// A shared link (/s/ID) is read by people who may have no license and no app: show the note alone,
+// without registering the license worker on their device.
+const shared = /^\/s\/([A-Za-z0-9_-]{1,64})$/.exec(location.pathname)
+if (shared?.[1]) {
+  mount(SharedNoteView, { target, props: { id: shared[1] } })
+} else {
+  const worker = registerLicenseWorker()
+  const props = $state<{ updateReady: (() => void) | null }>({ updateReady: null })
+  mount(App, { target, props })
+  worker.onUpdateReady((apply) => {
+    props.updateReady = apply
+  })
+}

@@ -1,5 +1,5 @@
 import { LICENSE_ENDPOINTS } from '../core/index.ts'
-import type { RequestCodeResponse, ServedLicenseState } from '../core/index.ts'
+import type { HolderProofResponse, RequestCodeResponse, ServedLicenseState } from '../core/index.ts'
 import { license } from './licenseStore.ts'
 
 export type ActionOutcome =
@@ -46,6 +46,31 @@ export async function setTelemetry(optIn: boolean): Promise<boolean> {
     body: JSON.stringify({ optIn }),
   })
   return response.ok
+}
+
+/** Whether the user agreed to telemetry (off by default). */
+export async function getTelemetry(): Promise<boolean> {
+  try {
+    const response = await fetch(LICENSE_ENDPOINTS.telemetry, { cache: 'no-store' })
+    const body = (await response.json()) as { optIn?: unknown }
+    return response.ok && body.optIn === true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * This license's grant with a fresh single-use proof, for a request to the app's own server that
+ * must check the license itself (an `online` feature). Null when the device has no license.
+ * @example const holder = await licenseProof(); await fetch('/api/v1/shares', { body: JSON.stringify({ ...holder, title, body }) })
+ */
+export async function licenseProof(): Promise<HolderProofResponse | null> {
+  try {
+    const response = await fetch(LICENSE_ENDPOINTS.proof, { method: 'POST', cache: 'no-store' })
+    return response.ok ? ((await response.json()) as HolderProofResponse) : null
+  } catch {
+    return null
+  }
 }
 
 async function post(path: string, body: unknown): Promise<ActionOutcome> {

@@ -17,6 +17,8 @@ export class LicenseStore {
   readonly #subscribers = new Set<Subscriber>()
   #channel: BroadcastChannel | undefined
   #refreshTimer: ReturnType<typeof setTimeout> | undefined
+  /** Counts states set, so an answer to an older question never replaces a newer state. */
+  #version = 0
 
   /** Starts following the worker's broadcasts and loads the state once. */
   start(): void {
@@ -30,9 +32,12 @@ export class LicenseStore {
 
   /** Asks the worker for the state now; it answers from its store without waiting for the network. */
   async refresh(): Promise<ServedLicenseState | null> {
+    const asked = this.#version
     try {
       const response = await fetch(LICENSE_ENDPOINTS.state, { cache: 'no-store' })
-      if (response.ok) this.set((await response.json()) as ServedLicenseState)
+      const state = response.ok ? ((await response.json()) as ServedLicenseState) : null
+      // A broadcast or an action that landed while this answer travelled is newer: keep it.
+      if (state && this.#version === asked) this.set(state)
     } catch {
       // No worker yet (first load before it controls the page): the broadcast will bring the state.
     }
@@ -40,6 +45,7 @@ export class LicenseStore {
   }
 
   set(state: ServedLicenseState): void {
+    this.#version += 1
     this.#state = state
     for (const subscriber of this.#subscribers) subscriber(state)
     if (this.#channel) this.#scheduleRefresh(state)

@@ -12,7 +12,9 @@ test.describe('the built app with the root key pinned', () => {
     const root = JSON.parse(readData('root.pub.json')) as PublicJwk
     await page.goto('/')
     await expect(page.getByRole('heading', { name: 'Leeway Notes' })).toBeVisible()
-    await expect(page.locator('code')).toHaveText(await thumbprint(root))
+    // The check lives in the license panel's "About this app" section.
+    await page.getByText('About this app').click()
+    await expect(page.getByTestId('root-thumbprint')).toHaveText(await thumbprint(root))
   })
 
   test('verifies the server’s signing keys in the browser, and a rotated key without a new build', async ({
@@ -20,6 +22,7 @@ test.describe('the built app with the root key pinned', () => {
     request,
   }) => {
     await page.goto('/')
+    await page.getByText('About this app').click()
     const status = page.getByText(/signing keys? verified against the pinned root/)
     await expect(status).toHaveText(/^\d+ signing keys? verified/)
     const before = Number((await status.textContent())?.match(/^\d+/)?.[0])

@@ -1,0 +1,71 @@
+/** What the user reads when activation fails, and whether to offer offline activation. */
+export interface ActivationError {
+  message: string
+  help: string | null
+  offerOffline: boolean
+}
+
+/** Plain words for the worker's and the server's error codes (DESIGN.md, sw/license/licenseRoutes.ts). */
+export function activationError(code: string, serverMessage: string): ActivationError {
+  const plain = (message: string, help: string | null = null, offerOffline = false) => ({
+    message,
+    help,
+    offerOffline,
+  })
+  switch (code) {
+    case 'license_key_invalid':
+      return plain(
+        'That license key was not recognised.',
+        'Check it for typos: it is in the e-mail or account page where you bought Leeway Notes. Letters and dashes both count.',
+      )
+    case 'seat_limit_reached': {
+      const seats = /all (\d+) seats/.exec(serverMessage)?.[1]
+      return plain(
+        seats === '1'
+          ? 'The one seat of this license is in use on another device.'
+          : seats
+            ? `All ${seats} seats of this license are in use.`
+            : 'All seats of this license are in use.',
+        'To free one, open Leeway Notes on a device you no longer use and choose “Deactivate this device” in its license panel (it works offline too), or ask your vendor to remove a device. Then try again.',
+      )
+    }
+    case 'offline':
+      return plain(
+        "You're offline, so the key cannot be checked now.",
+        'Connect to the internet and try again, or activate offline with a request code.',
+        true,
+      )
+    case 'interference':
+      return plain(
+        'Something on this network answered instead of the license server.',
+        'If this is a hotel or café Wi-Fi, sign in to it in a new tab, then try again. Or activate offline with a request code.',
+        true,
+      )
+    case 'server_error':
+      return plain(
+        serverMessage || 'The license server is having trouble.',
+        'Try again in a few minutes.',
+        true,
+      )
+    case 'rate_limited':
+      return plain(
+        'Too many activation attempts for this license.',
+        'Wait a minute, then try again.',
+      )
+    case 'license_revoked':
+      return plain('This license has been revoked.', 'Contact the vendor about this license.')
+    case 'license_suspended':
+      return plain('This license is suspended.', 'Contact the vendor to restore it.')
+    case 'license_expired':
+      return plain('This license has ended.', 'Renew your subscription, then activate again.')
+    case 'bad_request':
+      return plain('Enter the license key you received.')
+    case 'store_unavailable':
+      return plain(
+        'This browser is not letting Leeway Notes keep its license.',
+        'Private browsing, or full storage? Use a normal window, or free some space.',
+      )
+    default:
+      return plain(serverMessage || 'Activation did not work.', 'Try again in a few minutes.')
+  }
+}

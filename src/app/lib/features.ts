@@ -1,0 +1,95 @@
+import type { FeatureReason, ServedLicenseState } from '../../core/index.ts'
+import { formatDuration } from './format.ts'
+
+export type OfflineClass = 'always' | 'window' | 'online'
+
+/** A feature of the demo product as the user knows it (server/demoManifest.ts holds the policy). */
+export interface FeatureInfo {
+  name: string
+  label: string
+  offline: OfflineClass
+  /** Kept for a while after a revocation, so users can take their work with them. */
+  critical: boolean
+}
+
+export const FEATURES: readonly FeatureInfo[] = [
+  { name: 'notes.edit', label: 'Write, edit and delete notes', offline: 'always', critical: false },
+  { name: 'notes.search', label: 'Search notes', offline: 'always', critical: false },
+  { name: 'export.file', label: 'Export as Markdown files', offline: 'window', critical: true },
+  { name: 'templates', label: 'Start from a template', offline: 'window', critical: false },
+  { name: 'share.link', label: 'Share a read-only link', offline: 'online', critical: false },
+]
+
+export type FeatureName = 'notes.edit' | 'notes.search' | 'export.file' | 'templates' | 'share.link'
+
+/** Whether a control may be used now, and if not, why, in words for its tooltip. */
+export interface Gate {
+  allowed: boolean
+  reason: string
+}
+
+/** The gate of `feature` in `state`; closed with a reason while the state is unknown. */
+export function gate(state: ServedLicenseState | null, feature: FeatureName): Gate {
+  if (!state) return { allowed: false, reason: 'Checking your license…' }
+  if (state.features[feature] === true) return { allowed: true, reason: '' }
+  return { allowed: false, reason: reasonText(state.reasons[feature] ?? 'no_license', state) }
+}
+
+/** Why a feature is off, as the user should read it next to the control. */
+export function reasonText(reason: FeatureReason, state: ServedLicenseState): string {
+  switch (reason) {
+    case 'ok':
+    case 'kept_critical':
+      return ''
+    case 'not_in_plan':
+      return `Not included in your ${planName(state.license?.plan)} plan.`
+    case 'needs_connection':
+      return 'Available again after you reconnect.'
+    case 'recheck_overdue':
+      return 'Paused until this device is back online to check its license.'
+    case 'clock_suspect':
+      return 'Paused because your device clock looks wrong. Correct it or connect.'
+    case 'license_expired':
+      return 'Your license has ended. Renew it to use this again.'
+    case 'license_suspended':
+      return 'Your license is suspended. Contact the vendor to restore it.'
+    case 'license_revoked':
+      return state.revocationReason === 'deactivated'
+        ? 'This device was deactivated. Activate it again to use this.'
+        : 'This license was revoked.'
+    case 'no_license':
+      return 'Activate a license to use this.'
+  }
+}
+
+/** What a feature needs to work, in words, with the windows this license's policy gives. */
+export function needsText(feature: FeatureInfo, state: ServedLicenseState | null): string {
+  switch (feature.offline) {
+    case 'always':
+      return 'An active license. Works offline.'
+    case 'online':
+      return 'An internet connection, right now.'
+    case 'window': {
+      const window = offlineWindow(state)
+      const base =
+        window === null
+          ? 'A recent online license check.'
+          : `An online license check in the last ${formatDuration(window)}.`
+      return feature.critical
+        ? `${base} Kept for a while after a revocation, so you can take your notes with you.`
+        : base
+    }
+  }
+}
+
+/** How long `window` features work without a check: the re-check interval plus the grace. */
+export function offlineWindow(state: ServedLicenseState | null): number | null {
+  if (!state || state.verifiedAt === null || state.graceEndsAt === null) return null
+  return state.graceEndsAt - state.verifiedAt
+}
+
+/** "Pro" for "pro": plan ids are lower-case words. */
+export function planName(plan: string | undefined): string {
+  if (!plan) return 'current'
+  return plan.charAt(0).toUpperCase() + plan.slice(1)
+}

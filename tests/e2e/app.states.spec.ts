@@ -1,0 +1,271 @@
+import {
+  activated,
+  dateTimeText,
+  dayText,
+  expectAccessible,
+  fact,
+  expectGated,
+  LOCALE,
+  remediationCodes,
+  screenshot,
+  screenshotState,
+  setLastSeen,
+  statusOf,
+  TIME_ZONE,
+  writeSampleNotes,
+} from './support/appPage.ts'
+import { expect, test } from './support/fixtures.ts'
+
+// Every license state of DESIGN.md through the real server and worker: its message, dates and
+// remediation, the controls it switches off and why, accessibility, and screenshots for the README.
+test.use({ locale: LOCALE, timezoneId: TIME_ZONE })
+
+test.describe('the app in each license state', () => {
+  test('unlicensed: asks for a key, and every control says activation brings it', async ({
+    app,
+    page,
+  }) => {
+    await app.open()
+    const { chip, message } = statusOf(page)
+    await expect(chip).toHaveText('unlicensed')
+    await expect(message).toHaveText(
+      'This device is not activated yet. Enter your license key to start writing notes.',
+    )
+    expect(await remediationCodes(page)).toEqual(['activate'])
+    await expect(page.getByLabel('License key')).toBeVisible()
+    await expectGated(page.getByTestId('new-note'), 'Activate a license to use this.')
+    await expectGated(
+      page.getByRole('button', { name: 'From template' }),
+      'Activate a license to use this.',
+    )
+    await expectAccessible(page, 'unlicensed')
+    await screenshotState(page, 'unlicensed')
+  })
+
+  test('active: everything works; plan, last verified, next check and term are shown', async ({
+    app,
+    admin,
+    page,
+  }) => {
+    const termEnd = Date.now() + 365 * 86_400_000
+    const { key } = await admin.createLicense({ termEnd })
+    await app.open()
+    const state = await activated(app, key)
+    await writeSampleNotes(page)
+
+    const { chip, message } = statusOf(page)
+    await expect(chip).toHaveText('active')
+    await expect(message).toHaveText(
+      'Your Pro license is active. Everything works, online and offline.',
+    )
+    await expect(fact(page, 'Plan')).toHaveText('Pro')
+    await expect(fact(page, 'Last verified')).toContainText(dateTimeText(state.verifiedAt ?? 0))
+    await expect(fact(page, 'Next check')).toContainText(dateTimeText(state.nextCheckAt ?? 0))
+    await expect(fact(page, 'Term')).toContainText(
+      `Ends ${dateTimeText(state.termEndsAt ?? 0)} (365 days left)`,
+    )
+    await expect(page.getByTestId('remediation')).toHaveCount(0)
+    for (const name of ['New note', 'From template', 'Export all']) {
+      await expect(page.getByRole('button', { name, exact: true })).toBeEnabled()
+    }
+
+    await page.getByRole('button', { name: 'Check now' }).click()
+    await expect(page.getByText('Checked just now. Your license is up to date.')).toBeVisible()
+
+    await expectAccessible(page, 'active, light')
+    await screenshotState(page, 'active')
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await expectAccessible(page, 'active, dark')
+    await screenshot(page, 'active-dark-1280', 1280)
+    await page.emulateMedia({ colorScheme: 'light' })
+    await page.getByRole('button', { name: /^Groceries/ }).click()
+    await screenshot(page, 'notes-360', 360)
+  })
+
+  test('grace: offline past the re-check, premium features until a named day, share waits for a connection', async ({
+    app,
+    admin,
+    context,
+    page,
+  }) => {
+    const { key } = await admin.createLicense({ recheckEvery: 'PT3S', grace: 'P7D' })
+    await app.open()
+    await activated(app, key)
+    await writeSampleNotes(page)
+    await context.setOffline(true)
+
+    const grace = await app.waitForState((state) => state.status === 'grace')
+    const { chip, message } = statusOf(page)
+    await expect(chip).toHaveText('grace period', { timeout: 10_000 })
+    await expect(message).toHaveText(
+      `You're offline. Premium features keep working until ${dayText(grace.graceEndsAt ?? 0)} (7 days left). Connect to the internet to extend.`,
+    )
+    expect(await remediationCodes(page)).toEqual(['connect'])
+    await expect(fact(page, 'Premium features offline until')).toContainText(
+      `${dateTimeText(grace.graceEndsAt ?? 0)} (7 days left)`,
+    )
+    await expect(page.getByRole('button', { name: 'From template' })).toBeEnabled()
+    await page.getByRole('button', { name: /^Groceries/ }).click()
+    await expectGated(
+      page.getByRole('button', { name: 'Share link' }),
+      'Available again after you reconnect.',
+    )
+    await expectAccessible(page, 'grace')
+    await screenshotState(page, 'grace')
+  })
+
+  test('limited: premium features paused with the day it was last online, notes still editable', async ({
+    app,
+    admin,
+    context,
+    page,
+  }) => {
+    const { key } = await admin.createLicense({ recheckEvery: 'PT2S', grace: 'PT2S' })
+    await app.open()
+    await activated(app, key)
+    await writeSampleNotes(page)
+    await context.setOffline(true)
+
+    const limited = await app.waitForState((state) => state.status === 'limited')
+    const { chip, message } = statusOf(page)
+    await expect(chip).toHaveText('limited mode', { timeout: 10_000 })
+    const time = new Intl.DateTimeFormat(LOCALE, {
+      hour: 'numeric',
+      minute: '2-digit',
+      timeZone: TIME_ZONE,
+    }).format(limited.verifiedAt ?? 0)
+    await expect(message).toHaveText(
+      `Premium features are paused because this device hasn't been online since today at ${time}. Your notes and editing still work. Connect to restore them.`,
+    )
+    expect(await remediationCodes(page)).toEqual(['connect'])
+    const paused = 'Paused until this device is back online to check its license.'
+    await expectGated(page.getByRole('button', { name: 'From template' }), paused)
+    await expectGated(page.getByRole('button', { name: 'Export all' }), paused)
+    await expect(page.getByTestId('new-note')).toBeEnabled()
+    await expect(page.getByRole('searchbox', { name: 'Search notes' })).toBeEditable()
+    await expectAccessible(page, 'limited')
+    await screenshotState(page, 'limited')
+  })
+
+  test('expired: says the day it ended, notes stay readable, renew is the way back', async ({
+    app,
+    admin,
+    page,
+  }) => {
+    const { key } = await admin.createLicense({ termEnd: Date.now() + 6_000 })
+    await app.open()
+    await activated(app, key)
+    await writeSampleNotes(page)
+
+    const { chip, message } = statusOf(page)
+    await expect(chip).toHaveText('expired', { timeout: 15_000 })
+    await expect(message).toHaveText(
+      'Your license ended today. Your notes are still here to read. Renew your subscription, then check again.',
+    )
+    expect(await remediationCodes(page)).toEqual(['renew'])
+    await expectGated(
+      page.getByTestId('new-note'),
+      'Your license has ended. Renew it to use this again.',
+    )
+    await page.getByRole('button', { name: /^Groceries/ }).click()
+    await expect(page.locator('#note-body')).toHaveValue('Milk\nEggs\nCoffee beans')
+    await expect(page.locator('#note-body')).not.toBeEditable()
+    await expect(page.getByText('Read-only: Your license has ended.')).toBeVisible()
+    await expectAccessible(page, 'expired')
+    await screenshotState(page, 'expired')
+  })
+
+  test('revoked: says when, and that export still works until a named day', async ({
+    app,
+    admin,
+    page,
+  }) => {
+    const { id, key } = await admin.createLicense()
+    await app.open()
+    await activated(app, key)
+    await writeSampleNotes(page)
+    await admin.post(`/licenses/${id}/revoke`, { reason: 'chargeback' })
+    await page.getByRole('button', { name: 'Check now' }).click()
+
+    const revoked = await app.waitForState((state) => state.status === 'revoked')
+    const { chip, message } = statusOf(page)
+    await expect(chip).toHaveText('revoked')
+    await expect(message).toHaveText(
+      `This license was revoked today. You can still export your notes until ${dayText(revoked.criticalUntil ?? 0)}.`,
+    )
+    expect(await remediationCodes(page)).toEqual(['export_now', 'contact_vendor'])
+    await expect(fact(page, 'Export available until')).toContainText(
+      `${dateTimeText(revoked.criticalUntil ?? 0)} (14 days left)`,
+    )
+    await expectGated(page.getByTestId('new-note'), 'This license was revoked.')
+    await expect(page.getByRole('button', { name: 'Export all', exact: true })).toBeEnabled()
+    await expect(page.getByRole('button', { name: 'Export all notes' })).toBeEnabled()
+    await expectAccessible(page, 'revoked')
+    await screenshotState(page, 'revoked')
+  })
+
+  test('suspended: notes readable and exportable, contact the vendor', async ({
+    app,
+    admin,
+    page,
+  }) => {
+    const { id, key } = await admin.createLicense()
+    await app.open()
+    await activated(app, key)
+    await writeSampleNotes(page)
+    await admin.post(`/licenses/${id}/suspend`, { reason: 'invoice overdue' })
+    await page.getByRole('button', { name: 'Check now' }).click()
+
+    const { chip, message } = statusOf(page)
+    await expect(chip).toHaveText('suspended')
+    await expect(message).toHaveText(
+      'This license is suspended. Your notes are still here to read and export. Contact the vendor to restore it.',
+    )
+    expect(await remediationCodes(page)).toEqual(['contact_vendor'])
+    await expectGated(
+      page.getByTestId('new-note'),
+      'Your license is suspended. Contact the vendor to restore it.',
+    )
+    await expectGated(
+      page.getByRole('button', { name: 'From template' }),
+      'Your license is suspended. Contact the vendor to restore it.',
+    )
+    await expect(page.getByRole('button', { name: 'Export all', exact: true })).toBeEnabled()
+    await expectAccessible(page, 'suspended')
+    await screenshotState(page, 'suspended')
+  })
+
+  test('clock suspect: asks to correct the clock or connect; a check now clears it', async ({
+    app,
+    admin,
+    context,
+    page,
+  }) => {
+    const { key } = await admin.createLicense()
+    await app.open()
+    await activated(app, key)
+    await writeSampleNotes(page)
+    await setLastSeen(page, context, Date.now() + 60 * 60_000)
+
+    const { chip, message } = statusOf(page)
+    await expect(chip).toHaveText('active')
+    await expect(message).toHaveText(
+      'Your device clock seems to be set in the past. Correct it or connect to the internet.',
+    )
+    expect(await remediationCodes(page)).toEqual(['fix_clock'])
+    await expectGated(
+      page.getByRole('button', { name: 'From template' }),
+      'Paused because your device clock looks wrong. Correct it or connect.',
+    )
+    await expect(page.getByTestId('new-note')).toBeEnabled()
+    await expectAccessible(page, 'clock suspect')
+    await screenshotState(page, 'clock-suspect')
+
+    // The server's signed time is the authority: one online check puts things right.
+    await page.getByRole('button', { name: 'Check now' }).click()
+    await expect(message).toHaveText(
+      'Your Pro license is active. Everything works, online and offline.',
+    )
+    await expect(page.getByRole('button', { name: 'From template' })).toBeEnabled()
+  })
+})
