@@ -107,6 +107,7 @@ export class LicenseWorker {
   #lastSeenWrittenAt = 0
   #inFlight: Promise<void> | undefined
   #replaying: Promise<void> | undefined
+  #replayAgain = false
 
   constructor(store: LicenseStore, config: WorkerConfig) {
     this.#store = store
@@ -273,7 +274,18 @@ export class LicenseWorker {
 
   /** Sends queued requests in order, one replay at a time; stops at the first that cannot get through. */
   replayQueue(): Promise<void> {
-    this.#replaying ??= this.#replay().finally(() => {
+    // A call during a replay asks for one more pass after it: the replay in flight may have
+    // started before the network came back, and must not be the last word.
+    if (this.#replaying) {
+      this.#replayAgain = true
+      return this.#replaying
+    }
+    this.#replaying = (async () => {
+      do {
+        this.#replayAgain = false
+        await this.#replay()
+      } while (this.#replayAgain)
+    })().finally(() => {
       this.#replaying = undefined
     })
     return this.#replaying
@@ -346,10 +358,14 @@ export class LicenseWorker {
   }
 
   async #recheckUnlessTold(): Promise<void> {
-    const meta = await this.#readMeta()
-    if (meta.check.serverRetryAt !== null && this.#config.now() < meta.check.serverRetryAt) return
+    const before = await this.#readMeta()
+    if (before.check.serverRetryAt !== null && this.#config.now() < before.check.serverRetryAt)
+      return
     // A refusal of a mistimed proof teaches the server's clock; one retry then uses it.
     if ((await this.#recheckOnce()) === 'retry') await this.#recheckOnce()
+    // The server answered: whatever waited for the network goes now.
+    const after = await this.#readMeta()
+    if (after.check.failures === 0 && after.pendingDeactivation) await this.replayQueue()
     this.#config.broadcast(await this.state())
   }
 

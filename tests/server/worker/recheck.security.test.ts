@@ -241,3 +241,21 @@ describe('a clock once set years ahead, past the signing certificate’s expiry'
     expect(state.clockSuspect).toBe(false)
   })
 })
+
+describe('a deactivation queued while offline', () => {
+  it('is sent after the next successful re-check, even with no sync or online event', async () => {
+    const license = await activated()
+    h.intercept(async () => {
+      throw new TypeError('Failed to fetch')
+    })
+    const queued = await h.worker.deactivate()
+    expect(queued.ok && queued.queued).toBe(true)
+
+    h.intercept(null)
+    await h.worker.recheck()
+    expect((await h.state()).pendingDeactivation).toBe(false)
+    expect((await h.data.store.listDevices(license.id)).map((device) => device.state)).toEqual([
+      'released',
+    ])
+  })
+})
