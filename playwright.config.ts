@@ -36,6 +36,8 @@ export default defineConfig({
       LEEWAY_DATA: E2E_DATA,
       PORT: String(E2E_PORT),
       LEEWAY_REQUEST_TIMEOUT_MS: String(E2E_REQUEST_TIMEOUT_MS),
+      // The server's JSON request log would bury the suite's own output; LOG_LEVEL=info shows it.
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },
     reuseExistingServer: false,
     timeout: 120_000,

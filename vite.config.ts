@@ -51,7 +51,12 @@ export function createAppConfig({
         injectRegister: false,
         registerType: 'prompt',
         manifest: false,
-        injectManifest: { globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest}'] },
+        injectManifest: {
+          globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest}'],
+          // The admin dashboard (admin.html) is a second page for the vendor, online only: its
+          // files stay out of every user's offline cache.
+          globIgnores: ['**/node_modules/**/*', 'admin.html', 'assets/admin-*'],
+        },
         devOptions: { enabled: false },
       }),
     ],
@@ -63,11 +68,19 @@ export function createAppConfig({
           __LEEWAY_BUILD_ID__: JSON.stringify(buildId),
         }
       : {},
-    build: { outDir },
+    build: {
+      outDir,
+      rolldownOptions: {
+        input: { index: resolve(APP_ROOT, 'index.html'), admin: resolve(APP_ROOT, 'admin.html') },
+      },
+    },
     server: {
       // In development the page and the license server run on different ports; `npm start` serves
       // both on one, so the app only ever calls its own origin.
-      proxy: { '/api': `http://127.0.0.1:${process.env.PORT ?? '8787'}` },
+      proxy: {
+        '/api': `http://127.0.0.1:${process.env.PORT ?? '8787'}`,
+        '/admin/v1': `http://127.0.0.1:${process.env.PORT ?? '8787'}`,
+      },
     },
   }
 }

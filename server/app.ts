@@ -5,6 +5,9 @@ import { adminAuth } from './http/adminAuth.ts'
 import { adminKeyRoutes } from './routes/admin/keys.ts'
 import { adminLicenseRoutes } from './routes/admin/licenses.ts'
 import { adminManifestRoutes } from './routes/admin/manifest.ts'
+import { adminTelemetryRoutes } from './routes/admin/telemetry.ts'
+import { requestObserver } from './http/requestObserver.ts'
+import { metricsRoute } from './routes/metrics.ts'
 import { healthzRoute } from './routes/healthz.ts'
 import { activateRoute } from './routes/public/activate.ts'
 import { deactivateRoute } from './routes/public/deactivate.ts'
@@ -26,9 +29,18 @@ export function createApp(deps: AppDeps): Hono {
         c.header('Retry-After', String(error.retryAfterSeconds))
       return c.json(error.toJSON(), error.status)
     }
-    console.error(error)
+    // The error's own text and stack only: never the request, which may carry keys or grants.
+    s.log.error(
+      {
+        reqId: c.get('requestId'),
+        err: { type: error.name, message: error.message, stack: error.stack },
+      },
+      'internal error',
+    )
     return c.json({ error: { code: 'internal', message: 'internal error' } }, 500)
   })
+
+  app.use('*', requestObserver(s.log, s.metrics))
 
   // Ids in paths reach queries; PostgreSQL text cannot hold U+0000 (see readBody).
   app.use('*', async (c, next) => {
@@ -38,6 +50,7 @@ export function createApp(deps: AppDeps): Hono {
   })
 
   healthzRoute(app, s)
+  metricsRoute(app, s)
   activateRoute(app, s)
   validateRoute(app, s)
   deactivateRoute(app, s)
@@ -50,6 +63,7 @@ export function createApp(deps: AppDeps): Hono {
   adminLicenseRoutes(admin, s)
   adminManifestRoutes(admin, s)
   adminKeyRoutes(admin, s)
+  adminTelemetryRoutes(admin, s)
   app.route('/admin/v1', admin)
 
   const notFound = (path: string) => new ApiError('not_found', `no route ${path}`)
@@ -61,6 +75,19 @@ export function createApp(deps: AppDeps): Hono {
   })
 
   if (deps.staticDir) {
+    // The admin dashboard is a page of its own (its API stays under /admin/v1). It may not be
+    // framed, so no other site can overlay clicks on its revoke and rollback buttons.
+    const adminPage = serveStatic({
+      root: deps.staticDir,
+      path: 'admin.html',
+      onFound: (_path, c) => {
+        c.header('Content-Security-Policy', "frame-ancestors 'none'")
+        c.header('X-Frame-Options', 'DENY')
+        c.header('Cache-Control', 'no-cache')
+      },
+    })
+    app.get('/admin', adminPage)
+    app.get('/admin/', adminPage)
     app.use('*', serveStatic({ root: deps.staticDir }))
     // The app routes in the page: unknown paths get the app shell.
     app.get('*', serveStatic({ root: deps.staticDir, path: 'index.html' }))

@@ -8,6 +8,12 @@ import { ConfigError, dataDirOptionsFromEnv, openDataDir, readPrivateKeyFile } f
 import { KekError } from './keys/Kek.ts'
 import type { DataDir } from './dataDir.ts'
 import { listen } from './main.ts'
+import {
+  ManifestUsageError,
+  localManifestClient,
+  manifestCommand,
+  remoteManifestClient,
+} from './manifestCommand.ts'
 import { moveToPostgres } from './moveToPostgres.ts'
 import { createServices } from './services.ts'
 import type { Services } from './services.ts'
@@ -32,6 +38,17 @@ Usage: leeway <command> [options]       (every command takes --data DIR, default
   license renew ID --term-end DATE
   offline-activate --key KEY (--code CODE | --code-file FILE) [--out FILE]
                                          make a license file for an air-gapped device
+  manifest apply FILE [--dry-run] [--max-lockouts N] [--note TEXT] [--author NAME]
+                                         publish a new policy; --dry-run prints its impact on the
+                                         devices in good standing and publishes nothing;
+                                         --max-lockouts N exits 3 (publishing nothing) when more
+                                         than N devices would lose a feature they have now
+  manifest rollback VERSION [--note TEXT]
+                                         publish an earlier version's body as a new version
+  manifest history [--limit N] [--cursor C]
+                                         the versions, newest first
+                                         (manifest commands: --server URL works through that
+                                         server's admin API with $LEEWAY_ADMIN_TOKEN instead)
 
 DATE is ISO 8601 (2027-01-31 or 2027-01-31T12:00:00Z); DURATION is ISO 8601 (P7D, PT12H).`
 
@@ -56,6 +73,10 @@ const OPTIONS = {
   'code-file': { type: 'string' },
   out: { type: 'string' },
   private: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'max-lockouts': { type: 'string' },
+  author: { type: 'string' },
+  server: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -80,6 +101,16 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'serve') return serve(dataDir, values)
   if (command === 'move-to-postgres') return move(dataDir)
+  if (command === 'manifest' && values.server !== undefined) {
+    const token = process.env.LEEWAY_ADMIN_TOKEN?.trim()
+    if (!token) throw new UsageError('--server needs the admin token in LEEWAY_ADMIN_TOKEN')
+    return manifestCommand(
+      remoteManifestClient(values.server, token),
+      sub,
+      arg,
+      manifestOptions(values),
+    )
+  }
   const data = await openDataDir(dataDir, {
     ...dataDirOptionsFromEnv(),
     seedDemo: command === 'init',
@@ -102,6 +133,8 @@ async function main(argv: string[]): Promise<number> {
         return await license(s, sub, arg, values)
       case 'offline-activate':
         return await offlineActivate(s, values)
+      case 'manifest':
+        return await manifestCommand(localManifestClient(s), sub, arg, manifestOptions(values))
       default:
         throw new UsageError(`unknown command "${command}"`)
     }
@@ -238,6 +271,17 @@ async function offlineActivate(s: Services, values: Values): Promise<number> {
   return 0
 }
 
+function manifestOptions(values: Values) {
+  return {
+    dryRun: values['dry-run'],
+    maxLockouts: values['max-lockouts'],
+    note: values.note,
+    author: values.author,
+    limit: values.limit,
+    cursor: values.cursor,
+  }
+}
+
 function print(value: unknown): void {
   console.log(JSON.stringify(value, null, 2))
 }
@@ -272,7 +316,8 @@ function duration(value: string | undefined, name: string): string | undefined {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UsageError) console.error(`leeway: ${error.message}\n\n${USAGE}`)
+    if (error instanceof UsageError || error instanceof ManifestUsageError)
+      console.error(`leeway: ${error.message}\n\n${USAGE}`)
     else if (error instanceof ApiError) console.error(`leeway: ${error.code}: ${error.message}`)
     else if (error instanceof ConfigError || error instanceof KekError)
       console.error(`leeway: ${error.message}`)
@@ -284,6 +329,12 @@ main(process.argv.slice(2)).then(
     ) {
       console.error(`leeway: ${error.message}\n\n${USAGE}`)
     } else console.error(error)
-    process.exit(error instanceof UsageError || error instanceof ApiError ? 2 : 1)
+    process.exit(
+      error instanceof UsageError ||
+        error instanceof ManifestUsageError ||
+        error instanceof ApiError
+        ? 2
+        : 1,
+    )
   },
 )

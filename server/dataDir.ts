@@ -56,6 +56,8 @@ export interface DataDirOptions {
   previousKeks?: readonly string[]
   /** Overrides the stored admin token (it is then neither made nor stored). */
   adminToken?: string | undefined
+  /** A token that reads `GET /metrics` only (the admin token reads it too). */
+  metricsToken?: string | undefined
   /** The secret license keys are hashed with; must equal the stored one if there is one. */
   keyHashSecret?: string | undefined
 }
@@ -73,6 +75,7 @@ export function dataDirOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Dat
     kek: text('LEEWAY_KEK'),
     previousKeks: (text('LEEWAY_KEK_PREVIOUS') ?? '').split(',').filter((k) => k.trim()),
     adminToken: text('LEEWAY_ADMIN_TOKEN'),
+    metricsToken: text('LEEWAY_METRICS_TOKEN'),
     keyHashSecret: text('LEEWAY_KEY_HASH_SECRET'),
   }
 }
@@ -136,6 +139,7 @@ export async function openDataDir(
         now,
         // Buckets in memory would each let a full burst through per instance.
         rateLimits: store.backend === 'postgres' ? 'store' : 'memory',
+        metricsToken: options.metricsToken,
         ...overrides,
       }),
     }

@@ -2,6 +2,8 @@ import { serve } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import { createApp } from './app.ts'
 import type { DataDir } from './dataDir.ts'
+import { Metrics } from './observability/Metrics.ts'
+import { createLogger, logLevelFromEnv } from './observability/logger.ts'
 import type { AppDeps } from './services.ts'
 
 export interface RunningServer {
@@ -19,6 +21,9 @@ export async function listen(
     data.deps({
       staticDir: options.staticDir,
       trustProxy: options.trustProxy ?? false,
+      // JSON logs on stdout at LOG_LEVEL, and the process's own metrics beside the server's.
+      logger: createLogger({ level: logLevelFromEnv() }),
+      metrics: new Metrics({ processMetrics: true }),
       ...overrides,
     }),
   )

@@ -1,5 +1,8 @@
 import type { CryptoKey } from '../src/core/index.ts'
 import type { KeyService } from './keys/KeyService.ts'
+import { Metrics } from './observability/Metrics.ts'
+import { silentLogger } from './observability/logger.ts'
+import type { Logger } from './observability/logger.ts'
 import { AdminService } from './services/AdminService.ts'
 import { GrantIssuer } from './services/GrantIssuer.ts'
 import { LicenseService } from './services/LicenseService.ts'
@@ -8,6 +11,7 @@ import { MemoryRateLimiter } from './services/MemoryRateLimiter.ts'
 import type { RateLimit, RateLimiter } from './services/RateLimiter.ts'
 import { StoreRateLimiter } from './services/StoreRateLimiter.ts'
 import { ShareService } from './services/ShareService.ts'
+import { TelemetryService } from './services/TelemetryService.ts'
 import type { Store } from './storage/Store.ts'
 
 /** What the server is built from; `createApp` opens no port and reads no environment. */
@@ -32,6 +36,12 @@ export interface AppDeps {
   staticDir?: string | undefined
   /** Trust `X-Forwarded-For` for the client address (only behind a proxy you run). */
   trustProxy?: boolean
+  /** Structured request and error logs; none by default. */
+  logger?: Logger
+  /** Where the Prometheus metrics are counted; a registry of the app's own by default. */
+  metrics?: Metrics
+  /** A token that reads `GET /metrics` and nothing else, for the scraper (the admin token also does). */
+  metricsToken?: string | undefined
 }
 
 export interface Limits {
@@ -51,11 +61,15 @@ export interface Services {
   licenses: LicenseService
   shares: ShareService
   admin: AdminService
+  telemetry: TelemetryService
   activationsPerAddress: RateLimiter
   now: () => number
   adminToken: string
   rootPrivateKey: CryptoKey | undefined
   trustProxy: boolean
+  log: Logger
+  metrics: Metrics
+  metricsToken: string | undefined
 }
 
 /** Wires the services from their dependencies, once per app. */
@@ -84,10 +98,14 @@ export function createServices(deps: AppDeps): Services {
     licenses,
     shares: new ShareService(deps.store, licenses),
     admin: new AdminService(deps.store, manifests, deps.keyHashSecret, now),
+    telemetry: new TelemetryService(deps.store, now),
     activationsPerAddress: limiter('activations-per-address', limits.activationsPerAddress),
     now,
     adminToken: deps.adminToken,
     rootPrivateKey: deps.rootPrivateKey,
     trustProxy: deps.trustProxy ?? false,
+    log: deps.logger ?? silentLogger(),
+    metrics: deps.metrics ?? new Metrics(),
+    metricsToken: deps.metricsToken,
   }
 }

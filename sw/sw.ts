@@ -23,7 +23,7 @@ cleanupOutdatedCaches()
 clientsClaim()
 registerRoute(
   new NavigationRoute(createHandlerBoundToURL('index.html'), {
-    denylist: [/^\/api\//, /^\/admin\//, /^\/_license\//, /^\/healthz/],
+    denylist: [/^\/api\//, /^\/admin(\/|$)/, /^\/_license\//, /^\/healthz/, /^\/metrics/],
   }),
 )
 
@@ -45,11 +45,20 @@ const worker = new LicenseWorker(new LicenseStore(openLeewayDb()), {
   broadcast: (state) => channel.postMessage({ type: 'state', state } satisfies StateMessage),
 })
 const routes = licenseRoutes(worker)
+// Navigations that are not the app: the server's own pages and endpoints.
+const NOT_THE_APP = /^\/(?:admin|api|_license|healthz|metrics)(?:\/|$)/
 
 // Answered here and never by the network, before any other route sees them.
 self.addEventListener('fetch', (event) => {
   startOnce(event)
   const url = new URL(event.request.url)
+  // A page load of the app is an app start, counted (with consent) as online or offline.
+  if (
+    event.request.mode === 'navigate' &&
+    url.origin === self.location.origin &&
+    !NOT_THE_APP.test(url.pathname)
+  )
+    event.waitUntil(worker.appStarted().catch(() => undefined))
   if (url.origin !== self.location.origin || !url.pathname.startsWith('/_license/')) return
   event.respondWith(handleLicenseRequest(routes, event.request, (work) => event.waitUntil(work)))
 })

@@ -16,6 +16,11 @@ export const CERT_LIFETIME_SECONDS = 5 * 365 * 86_400
 // Certificates start a little in the past so a device whose clock runs slightly behind accepts them.
 const CERT_BACKDATE_SECONDS = 300
 
+// An unknown kid triggers a reload at most this often.
+const RELOAD_UNKNOWN_KID_AFTER_MS = 1_000
+// A certificate this close to its end no longer signs: devices must have time to use the grant.
+const SIGNING_MARGIN_MS = 86_400_000
+
 export interface ActiveSigner {
   kid: string
   key: CryptoKey
@@ -31,7 +36,9 @@ export class KeyService {
   readonly #rootPublicJwk: PublicJwk
   readonly #kek: Kek
   #ring: KeyRing | undefined
-  #signer: ActiveSigner | undefined
+  #signers: { kid: string; notAfter: number; sealed: string }[] = []
+  readonly #imported = new Map<string, Promise<ActiveSigner>>()
+  #reloadedAt = 0
   #certs: { token: string; notAfter: number }[] = []
 
   constructor(store: Store, rootPublicJwk: PublicJwk, kek: Kek) {
@@ -51,15 +58,12 @@ export class KeyService {
       this.#rootPublicJwk,
       rows.map((row) => row.cert),
     )
-    const newest = rows.at(-1)
-    this.#signer = newest
-      ? {
-          kid: newest.kid,
-          key: await importKey(
-            JSON.parse(this.#kek.open(newest.private_jwk, sealContext(newest.kid))) as JWK,
-          ),
-        }
-      : undefined
+    this.#signers = rows.map((row) => ({
+      kid: row.kid,
+      notAfter: row.not_after,
+      sealed: row.private_jwk,
+    }))
+    this.#reloadedAt = Date.now()
     this.#certs = rows.map((row) => ({ token: row.cert, notAfter: row.not_after }))
     this.#ring = ring
   }
@@ -71,19 +75,42 @@ export class KeyService {
     return this.#ring
   }
 
-  /** Whether `kid` is certified; reloads once when it is not, in case another instance rotated. */
+  /**
+   * Whether `kid` is certified; reloads when it is not, in case another instance rotated, but at
+   * most once every few seconds: a batch of grants with made-up kids must not become a batch of
+   * database reads.
+   */
   async knows(kid: string): Promise<boolean> {
     const has = (ring: KeyRing) => ring.certificates.some((cert) => cert.kid === kid)
     if (has(await this.ring())) return true
+    if (Date.now() - this.#reloadedAt < RELOAD_UNKNOWN_KID_AFTER_MS) return false
     await this.reload()
     return has(await this.ring())
   }
 
-  /** The key that signs new grants. */
-  async signer(): Promise<ActiveSigner> {
-    if (!this.#signer) await this.reload()
-    if (!this.#signer) throw new Error('no signing key: run `leeway init` or `leeway keys rotate`')
-    return this.#signer
+  /**
+   * The key that signs new grants: the newest whose certificate is still valid at `now` (with a
+   * day to spare), since a grant under an expired certificate verifies nowhere.
+   */
+  async signer(now: number = Date.now()): Promise<ActiveSigner> {
+    if (this.#signers.length === 0) await this.reload()
+    const usable = this.#signers.filter((row) => row.notAfter > now + SIGNING_MARGIN_MS).at(-1)
+    if (!usable) {
+      throw new Error(
+        this.#signers.length === 0
+          ? 'no signing key: run `leeway init` or `leeway keys rotate`'
+          : 'every signing certificate has expired or expires within a day: run `leeway keys rotate`',
+      )
+    }
+    let signer = this.#imported.get(usable.kid)
+    if (!signer) {
+      signer = importKey(
+        JSON.parse(this.#kek.open(usable.sealed, sealContext(usable.kid))) as JWK,
+      ).then((key) => ({ kid: usable.kid, key }))
+      this.#imported.set(usable.kid, signer)
+      signer.catch(() => this.#imported.delete(usable.kid))
+    }
+    return signer
   }
 
   /** Certificates still valid at `now` (ms), to hand to devices beside their grants. */

@@ -6,7 +6,7 @@ export function healthzRoute(app: Hono, s: Services): void {
   app.get('/healthz', async (c) => {
     try {
       await s.store.counts()
-      await s.keys.signer()
+      await s.keys.signer(s.now())
       return c.json({ ok: true })
     } catch {
       return c.json({ ok: false }, 503)

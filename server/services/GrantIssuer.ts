@@ -61,7 +61,7 @@ export class GrantIssuer {
         : {}),
       ...(options.nonce ? { nonce: options.nonce } : {}),
     }
-    const signer = await this.#keys.signer()
+    const signer = await this.#keys.signer(now)
     return { grant: await signGrant(claims, signer.key, signer.kid), claims }
   }
 }

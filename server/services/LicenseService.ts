@@ -107,15 +107,21 @@ export class LicenseService {
     return { licenseFile: encodeLicenseFile(await this.#respond(grant, now)) }
   }
 
-  /** One re-verification per check; each result is a fresh grant or an error, never both. */
+  /**
+   * One re-verification per check; each result is a fresh grant or an error, never both.
+   * `onVerified` hears of each check whose grant and proof verified (its claims as sent), whatever
+   * the result: telemetry is accepted only from a device that proved its license.
+   */
   async validate(
     checks: readonly { grant: string; proof: string }[],
+    options: { onVerified?: (claims: GrantClaims) => void } = {},
   ): Promise<{ results: CheckResult[]; certs: string[]; serverTime: number }> {
     const results: CheckResult[] = []
     // In order, one at a time: a batch is one device's grants, and SQLite serialises writes anyway.
     for (const check of checks) {
       try {
-        const { license, device, now } = await this.#verifyCheck(check)
+        const { license, device, claims, now } = await this.#verifyCheck(check)
+        options.onVerified?.(claims)
         const fresh = await this.#deps.store.checkInDevice(license.id, device.device_id, now)
         if (!fresh)
           throw new ApiError('device_unknown', 'this device is not activated for the license')

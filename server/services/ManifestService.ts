@@ -1,7 +1,9 @@
-import { parseManifest } from '../../src/core/index.ts'
+import { ManifestInvalid, parseManifest } from '../../src/core/index.ts'
 import type { Manifest, ProductManifest } from '../../src/core/index.ts'
 import { ApiError } from '../http/ApiError.ts'
 import type { Store } from '../storage/Store.ts'
+import { manifestImpact } from './manifestImpact.ts'
+import type { ImpactReport } from './manifestImpact.ts'
 
 export interface ManifestVersion {
   version: number
@@ -10,6 +12,12 @@ export interface ManifestVersion {
   note: string
   createdAt: number
 }
+
+/** A version as the history lists it: who published it, when and why, without its body. */
+export type ManifestHistoryItem = Omit<ManifestVersion, 'manifest'>
+
+/** The author recorded on a version made by `rollback`. */
+export const ROLLBACK_AUTHOR = 'rollback'
 
 // Other instances may publish a new version; re-reading at most this often keeps reads cheap.
 const CACHE_MS = 2_000
@@ -72,6 +80,54 @@ export class ManifestService {
       }
     }
     return manifest
+  }
+
+  /**
+   * Validates a candidate and reports what publishing it would do to the devices in good standing
+   * (see `manifestImpact`); stores nothing.
+   */
+  async dryRun(input: unknown): Promise<{ manifest: Manifest; impact: ImpactReport }> {
+    const manifest = await this.check(input)
+    this.#cached = undefined
+    const current = await this.current()
+    return { manifest, impact: await manifestImpact(this.#store, current, manifest, this.#now()) }
+  }
+
+  /** Versions newest first, `limit` at a time; `nextCursor` is the version to continue before. */
+  async history(
+    before: number | undefined,
+    limit: number,
+  ): Promise<{ items: ManifestHistoryItem[]; nextCursor: string | null }> {
+    const rows = await this.#store.listManifests({ before, limit: limit + 1 })
+    const page = rows.slice(0, limit).map((row) => ({
+      version: row.version,
+      author: row.author,
+      note: row.note,
+      createdAt: row.created_at,
+    }))
+    const last = page.at(-1)
+    return { items: page, nextCursor: rows.length > limit && last ? String(last.version) : null }
+  }
+
+  /**
+   * Publishes the body of an earlier version as a new version (author `rollback`), checked like
+   * any other: a version that lacks a product which has licenses now is refused with `conflict`.
+   */
+  async rollback(version: number, note: string | undefined): Promise<ManifestVersion> {
+    const row = await this.#store.findManifest(version)
+    if (!row) throw new ApiError('not_found', `no manifest version ${version}`)
+    try {
+      return await this.publish(
+        JSON.parse(row.body),
+        ROLLBACK_AUTHOR,
+        note ?? `rollback to version ${version}`,
+      )
+    } catch (error) {
+      // Stored before a stricter schema: it cannot be published again as it is.
+      if (error instanceof ManifestInvalid)
+        throw new ApiError('conflict', `version ${version} is no longer valid: ${error.message}`)
+      throw error
+    }
   }
 
   /** Validates and stores a new version; it takes effect at each device's next check. */

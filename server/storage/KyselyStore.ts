@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Kysely, Transaction } from 'kysely'
+import type { Kysely, RawBuilder, Transaction } from 'kysely'
 import type { Database } from './schema.ts'
 import { advisoryTransactionLock, withAdvisoryLock } from './withAdvisoryLock.ts'
 import type {
@@ -8,9 +8,12 @@ import type {
   DeviceRow,
   LicenseRow,
   ManifestRow,
+  ManifestSummaryRow,
   ShareRow,
   SigningKeyRow,
+  StandingDeviceRow,
   Store,
+  TelemetryDailyRow,
 } from './Store.ts'
 
 export type Backend = 'sqlite' | 'postgres'
@@ -252,6 +255,95 @@ export class KyselyStore implements Store {
         .returningAll()
         .executeTakeFirstOrThrow()
     })
+  }
+
+  async listManifests(options: {
+    before?: number | undefined
+    limit: number
+  }): Promise<ManifestSummaryRow[]> {
+    let query = this.#db
+      .selectFrom('manifests')
+      .select(['version', 'author', 'note', 'created_at'])
+      .orderBy('version', 'desc')
+      .limit(options.limit)
+    if (options.before !== undefined) query = query.where('version', '<', options.before)
+    return query.execute()
+  }
+
+  async findManifest(version: number): Promise<ManifestRow | undefined> {
+    return this.#db
+      .selectFrom('manifests')
+      .selectAll()
+      .where('version', '=', version)
+      .executeTakeFirst()
+  }
+
+  async listDevicesInGoodStanding(options: {
+    now: number
+    after?: { licenseId: string; deviceId: string } | undefined
+    limit: number
+  }): Promise<StandingDeviceRow[]> {
+    let query = this.#db
+      .selectFrom('devices')
+      .innerJoin('licenses', 'licenses.id', 'devices.license_id')
+      .select([
+        'devices.license_id',
+        'devices.device_id',
+        'devices.last_seen_at',
+        'licenses.product',
+        'licenses.plan',
+        'licenses.term_end',
+        'licenses.recheck_every',
+        'licenses.grace',
+      ])
+      .where('devices.state', '=', 'active')
+      .where('licenses.status', '=', 'active')
+      .where((eb) =>
+        eb.or([eb('licenses.term_end', 'is', null), eb('licenses.term_end', '>', options.now)]),
+      )
+      .orderBy('devices.license_id')
+      .orderBy('devices.device_id')
+      .limit(options.limit)
+    const after = options.after
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('devices.license_id', '>', after.licenseId),
+          eb.and([
+            eb('devices.license_id', '=', after.licenseId),
+            eb('devices.device_id', '>', after.deviceId),
+          ]),
+        ]),
+      )
+    }
+    return query.execute()
+  }
+
+  async addTelemetry(row: Omit<TelemetryDailyRow, 'devices'>): Promise<void> {
+    const key = new Set(['day', 'product', 'policy_version'])
+    const columns = Object.keys(row).filter((column) => !key.has(column))
+    // Added to what the row holds in the same statement: reports that arrive together, on one
+    // instance or several, are all counted.
+    const set: Record<string, RawBuilder<number>> = { devices: sql`telemetry_daily.devices + 1` }
+    for (const column of columns)
+      set[column] = sql`telemetry_daily.${sql.ref(column)} + excluded.${sql.ref(column)}`
+    await this.#db
+      .insertInto('telemetry_daily')
+      .values({ ...row, devices: 1 })
+      .onConflict((oc) => oc.columns(['day', 'product', 'policy_version']).doUpdateSet(set))
+      .execute()
+  }
+
+  async telemetryBetween(fromDay: string, toDay: string): Promise<TelemetryDailyRow[]> {
+    return this.#db
+      .selectFrom('telemetry_daily')
+      .selectAll()
+      .where('day', '>=', fromDay)
+      .where('day', '<=', toDay)
+      .orderBy('day')
+      .orderBy('product')
+      .orderBy('policy_version')
+      .execute()
   }
 
   async insertShare(row: ShareRow): Promise<void> {

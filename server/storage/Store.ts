@@ -5,6 +5,7 @@ import type {
   ManifestTable,
   ShareTable,
   SigningKeyTable,
+  TelemetryDailyTable,
 } from './schema.ts'
 
 export type LicenseRow = Selectable<LicenseTable>
@@ -12,6 +13,21 @@ export type DeviceRow = Selectable<DeviceTable>
 export type SigningKeyRow = Selectable<SigningKeyTable>
 export type ManifestRow = Selectable<ManifestTable>
 export type ShareRow = Selectable<ShareTable>
+export type TelemetryDailyRow = Selectable<TelemetryDailyTable>
+/** A manifest version without its body, as the history lists it. */
+export type ManifestSummaryRow = Omit<ManifestRow, 'body'>
+
+/** A device in good standing with what of its license the policy depends on. */
+export interface StandingDeviceRow {
+  license_id: string
+  device_id: string
+  last_seen_at: number
+  product: string
+  plan: string
+  term_end: number | null
+  recheck_every: string | null
+  grace: string | null
+}
 
 export interface DeviceRegistration {
   deviceId: string
@@ -74,6 +90,28 @@ export interface Store {
   currentManifest(): Promise<ManifestRow | undefined>
   /** Stores a new manifest version (the next number) and returns it. */
   appendManifest(row: Omit<ManifestRow, 'version'>): Promise<ManifestRow>
+
+  /** Manifest versions before `before` (exclusive), newest first, without their bodies. */
+  listManifests(options: {
+    before?: number | undefined
+    limit: number
+  }): Promise<ManifestSummaryRow[]>
+  findManifest(version: number): Promise<ManifestRow | undefined>
+
+  /**
+   * Active devices of active licenses whose term has not ended at `now`, ordered by (license id,
+   * device id), after the cursor `after` (exclusive): the devices a policy change can lock out.
+   */
+  listDevicesInGoodStanding(options: {
+    now: number
+    after?: { licenseId: string; deviceId: string } | undefined
+    limit: number
+  }): Promise<StandingDeviceRow[]>
+
+  /** Adds one device's report to its day's aggregate (`devices` grows by one), in one statement. */
+  addTelemetry(row: Omit<TelemetryDailyRow, 'devices'>): Promise<void>
+  /** The aggregates of the days from `fromDay` to `toDay` (inclusive, `YYYY-MM-DD`). */
+  telemetryBetween(fromDay: string, toDay: string): Promise<TelemetryDailyRow[]>
 
   insertShare(row: ShareRow): Promise<void>
   findShare(id: string): Promise<ShareRow | undefined>

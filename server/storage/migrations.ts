@@ -106,6 +106,36 @@ const migrations: Record<string, Migration> = {
         .execute()
     },
   },
+  // Opt-in telemetry, added up per UTC day, product and policy version: counters only. No column
+  // may ever name a device, a license or an address (tests/server/telemetry.security.test.ts).
+  // The reconnection histogram has one column per bucket of RECONNECT_BUCKETS_MS (src/core), so
+  // that every report is one atomic upsert; other buckets would need a migration of their own.
+  '0004_telemetry_daily': {
+    async up(db: Kysely<unknown>) {
+      let table = db.schema
+        .createTable('telemetry_daily')
+        .addColumn('day', 'text', (c) => c.notNull())
+        .addColumn('product', 'text', (c) => c.notNull())
+        .addColumn('policy_version', 'integer', (c) => c.notNull())
+        .addColumn('devices', 'bigint', (c) => c.notNull())
+      // Written out, not taken from schema.ts: a shipped migration never changes.
+      const counters = [
+        'starts_offline',
+        'starts_online',
+        'grace_entered',
+        'grace_ended',
+        'rechecks_ok',
+        'rechecks_failed',
+        'revocations_seen',
+      ]
+      const buckets = Array.from({ length: 9 }, (_, index) => `reconnect_${index}`)
+      for (const column of [...counters, ...buckets])
+        table = table.addColumn(column, 'bigint', (c) => c.notNull().defaultTo(0))
+      await table
+        .addPrimaryKeyConstraint('telemetry_daily_pk', ['day', 'product', 'policy_version'])
+        .execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = {

@@ -80,6 +80,34 @@ export interface RateLimitTable {
   ok: number
 }
 
+/**
+ * Opt-in telemetry added up per UTC day (`YYYY-MM-DD`), product and policy version. `devices` is
+ * the number of reports added in (each device sends at most one a day); `reconnect_N` is bucket N of
+ * RECONNECT_BUCKETS_MS, the last one past every bound. Nothing here names a device or a license.
+ */
+export interface TelemetryDailyTable {
+  day: string
+  product: string
+  policy_version: number
+  devices: number
+  starts_offline: number
+  starts_online: number
+  grace_entered: number
+  grace_ended: number
+  rechecks_ok: number
+  rechecks_failed: number
+  revocations_seen: number
+  reconnect_0: number
+  reconnect_1: number
+  reconnect_2: number
+  reconnect_3: number
+  reconnect_4: number
+  reconnect_5: number
+  reconnect_6: number
+  reconnect_7: number
+  reconnect_8: number
+}
+
 export interface MigrationMarker {
   id: Generated<number>
 }
@@ -93,4 +121,5 @@ export interface Database {
   settings: SettingTable
   rate_limits: RateLimitTable
   shares: ShareTable
+  telemetry_daily: TelemetryDailyTable
 }

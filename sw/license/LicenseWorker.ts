@@ -29,6 +29,8 @@ import type { DeviceIdentity, LicenseStore, StoredLicense } from '../store/Licen
 import { callServer } from './callServer.ts'
 import type { ServerAnswer } from './callServer.ts'
 import { readValidation } from './readValidation.ts'
+import { TelemetryRecorder } from './TelemetryRecorder.ts'
+import type { PendingReport } from './TelemetryRecorder.ts'
 
 export interface WorkerConfig {
   rootJwk: PublicJwk
@@ -102,6 +104,7 @@ interface Failure {
 export class LicenseWorker {
   readonly #store: LicenseStore
   readonly #config: WorkerConfig
+  readonly #telemetry: TelemetryRecorder
   #loaded: Promise<Loaded> | undefined
   #meta: Promise<Meta> | undefined
   #lastSeenWrittenAt = 0
@@ -112,6 +115,7 @@ export class LicenseWorker {
   constructor(store: LicenseStore, config: WorkerConfig) {
     this.#store = store
     this.#config = config
+    this.#telemetry = new TelemetryRecorder(store.telemetry)
   }
 
   /** The current state, from memory or the store; never waits for the network. */
@@ -127,6 +131,7 @@ export class LicenseWorker {
       problem: loaded.kind === 'invalid' ? loaded.problem : null,
     })
     this.#observeTime(meta, now)
+    if (loaded.kind === 'ok') await this.#telemetry.observeStatus(state.status)
     return {
       ...state,
       pendingDeactivation: meta.pendingDeactivation,
@@ -165,6 +170,7 @@ export class LicenseWorker {
     const now = this.#config.now()
     const [loaded, meta] = await Promise.all([this.#load(), this.#readMeta()])
     if (loaded.kind !== 'ok') return undefined
+    if (options.reconnected && meta.check.failures > 0) await this.#telemetry.reconnected(now)
     const notBefore = options.reconnected ? meta.check.serverRetryAt : meta.check.retryAt
     if (notBefore !== null && now < notBefore) return undefined
     const due = meta.check.failures > 0 || isRecheckDue(loaded.claims, now)
@@ -291,14 +297,21 @@ export class LicenseWorker {
     return this.#replaying
   }
 
+  /** The user's telemetry choice: counters are kept only with it, and a "no" clears them. */
   async setTelemetry(optIn: boolean): Promise<{ optIn: boolean }> {
-    await this.#store.setMeta('telemetryOptIn', optIn)
+    await this.#telemetry.setConsent(optIn)
     return { optIn }
   }
 
   /** Whether the user agreed to telemetry; off until they do. */
   async telemetry(): Promise<{ optIn: boolean }> {
-    return { optIn: (await this.#store.getMeta<unknown>('telemetryOptIn', false)) === true }
+    return { optIn: await this.#telemetry.consent() }
+  }
+
+  /** The app was opened (a page load): counted as a start online or offline, with consent. */
+  async appStarted(): Promise<void> {
+    const meta = await this.#readMeta()
+    await this.#telemetry.appStarted(this.#config.onLine() && meta.check.connectivity === 'online')
   }
 
   /**
@@ -373,6 +386,7 @@ export class LicenseWorker {
     const device = await this.#store.device()
     const checks: { grant: string; proof: string }[] = []
     const nonces: string[] = []
+    let ownProduct = false
     for (const product of await this.#store.products()) {
       const loaded =
         product === this.#config.product ? await this.#load() : await this.#verify(product, device)
@@ -380,11 +394,20 @@ export class LicenseWorker {
       const proof = await this.#proof(loaded.claims, device)
       checks.push({ grant: loaded.stored.grant, proof })
       nonces.push(await proofNonce(proof))
+      if (loaded.claims.aud === this.#config.product) ownProduct = true
     }
     if (checks.length === 0) return 'done'
-    const answer = await this.#call('/validate', { checks })
+    // Opt-in counters ride along, at most once a (UTC) day, and only beside this product's grant.
+    const telemetry = ownProduct
+      ? await this.#telemetry.pendingReport(this.#config.product, await this.#trustedNow())
+      : null
+    const answer = await this.#call('/validate', {
+      checks,
+      ...(telemetry ? { telemetry: telemetry.report } : {}),
+    })
     if (answer.kind === 'unreachable') {
       await this.#recordFailure(answer)
+      await this.#telemetry.recheckEnded(false)
       await this.#config.registerSync(SYNC_TAG).catch(() => undefined)
       return 'done'
     }
@@ -393,20 +416,25 @@ export class LicenseWorker {
         { connectivity: 'server-error', retryAt: answer.retryAt },
         { code: answer.code, message: answer.message },
       )
+      await this.#telemetry.recheckEnded(false)
       return 'done'
     }
-    return this.#applyValidation(answer.body, device, nonces)
+    const outcome = await this.#applyValidation(answer.body, device, nonces, telemetry)
+    if (outcome === 'retry') return 'retry'
+    await this.#telemetry.recheckEnded(outcome === 'ok')
+    return 'done'
   }
 
   async #applyValidation(
     body: Record<string, unknown>,
     device: DeviceIdentity,
     nonces: readonly string[],
-  ): Promise<'done' | 'retry'> {
+    telemetry: PendingReport | null,
+  ): Promise<'ok' | 'failed' | 'retry'> {
     const answer = readValidation(body, nonces.length)
     if (!answer) {
       await this.#recordFailure({ connectivity: 'interference', retryAt: null })
-      return 'done'
+      return 'failed'
     }
     let boundServerTime: number | null = null
     let newestIat = 0
@@ -420,7 +448,7 @@ export class LicenseWorker {
       if (applied === 'rejected') {
         // A 200 whose grant does not verify is not from our server: never let it change anything.
         await this.#recordFailure({ connectivity: 'interference', retryAt: null })
-        return 'done'
+        return 'failed'
       }
       newestIat = Math.max(newestIat, applied.claims.iat)
       // Only an answer to this very request may move lastSeen back (a clock once set too far
@@ -439,10 +467,20 @@ export class LicenseWorker {
         return 'retry'
       }
       await this.#recordFailure({ connectivity: 'online', retryAt: null }, refusal)
-      return 'done'
+      return 'failed'
     }
     await this.#recordSuccess(boundServerTime, newestIat * 1000, refusal)
-    return 'done'
+    await this.#telemetry.freshGrant(this.#config.now())
+    const receipt = body.telemetry as { accepted?: unknown; day?: unknown } | undefined
+    if (
+      telemetry &&
+      receipt?.accepted === true &&
+      typeof receipt.day === 'string' &&
+      /^\d{4}-\d{2}-\d{2}$/.test(receipt.day)
+    ) {
+      await this.#telemetry.accepted(telemetry, receipt.day)
+    }
+    return 'ok'
   }
 
   /**
@@ -485,6 +523,15 @@ export class LicenseWorker {
     const won =
       local.kind !== 'ok' ||
       reconcile(local.claims, claims, { dev: device.id }).winner === 'incoming'
+    if (
+      won &&
+      claims.status === 'revoked' &&
+      claims.rsn !== 'deactivated' &&
+      product === this.#config.product &&
+      (local.kind !== 'ok' || local.claims.status !== 'revoked')
+    ) {
+      await this.#telemetry.revocationSeen()
+    }
     if (won) {
       // Keep certificates the server no longer lists but an older grant may still need.
       const certs = [

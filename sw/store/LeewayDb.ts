@@ -29,11 +29,22 @@ export interface QueuedRequest {
   attempts: number
 }
 
+/**
+ * Opt-in telemetry: `consent` (the user's choice), `counters` (counts not yet accepted by the
+ * server) and `progress` (the day last accepted, a pending reconnection, the last status seen).
+ * Counters only; nothing that names the user, and no times beyond those three.
+ */
+export interface TelemetryRecord {
+  name: 'consent' | 'counters' | 'progress'
+  value: unknown
+}
+
 export type LeewayDatabase = Dexie & {
   keys: EntityTable<KeyRecord, 'name'>
   records: EntityTable<SealedRecord, 'name'>
   meta: EntityTable<MetaRecord, 'name'>
   queue: EntityTable<QueuedRequest, 'id'>
+  telemetry: EntityTable<TelemetryRecord, 'name'>
 }
 
 export const DATABASE_NAME = 'leeway'
@@ -53,6 +64,18 @@ export const SCHEMA: readonly SchemaVersion[] = [
   {
     version: 1,
     stores: { keys: 'name', records: 'name', meta: 'name', queue: '++id, kind' },
+  },
+  {
+    // Telemetry counters get a store of their own; the consent moves there from `meta`.
+    version: 2,
+    stores: { telemetry: 'name' },
+    upgrade: async (transaction) => {
+      const consent = (await transaction.table('meta').get('telemetryOptIn')) as
+        MetaRecord | undefined
+      if (!consent) return
+      await transaction.table('telemetry').put({ name: 'consent', value: consent.value === true })
+      await transaction.table('meta').delete('telemetryOptIn')
+    },
   },
 ]
 

@@ -2,6 +2,7 @@ import { exportKey, generateEcKeyPair, thumbprint, toPublicJwk } from '../../src
 import type { PublicJwk } from '../../src/core/index.ts'
 import type { LeewayDatabase, QueuedRequest } from './LeewayDb.ts'
 import { createSealingKey, seal, unseal } from './sealing.ts'
+import { TelemetryStore } from './TelemetryStore.ts'
 
 /** A grant with the certificates that verify it, as stored per product. */
 export interface StoredLicense {
@@ -22,14 +23,17 @@ export type ReadResult =
 
 const GRANT_PREFIX = 'grant:'
 
-/** The worker's persistent state over Dexie: sealed grants, keys, small settings and the queue. */
+/** The worker's persistent state over Dexie: sealed grants, keys, small settings, the queue and telemetry. */
 export class LicenseStore {
   readonly #db: LeewayDatabase
   #sealingKey: Promise<CryptoKey> | undefined
   #device: Promise<DeviceIdentity> | undefined
+  /** The opt-in telemetry counters, in the same database. */
+  readonly telemetry: TelemetryStore
 
   constructor(db: LeewayDatabase) {
     this.#db = db
+    this.telemetry = new TelemetryStore(db)
   }
 
   /** This device's identity, created on first use. */

@@ -3,12 +3,27 @@ import * as v from 'valibot'
 import { ManifestInvalid } from '../../../src/core/index.ts'
 import { ApiError } from '../../http/ApiError.ts'
 import { readBody } from '../../http/readBody.ts'
+import { shortText } from '../../http/schemas.ts'
 import type { Services } from '../../services.ts'
 
 // The body is the manifest itself; its schema is the core's, checked by `publish`.
 const AnyObject = v.record(v.string(), v.unknown(), 'must be a JSON object')
+const RollbackBody = v.strictObject({
+  version: v.pipe(
+    v.number('must be a number'),
+    v.safeInteger('must be a whole number'),
+    v.minValue(1, 'must be at least 1'),
+  ),
+  note: v.optional(shortText(500)),
+})
 
-/** The manifest routes of the admin API: read the current version, publish a new one. */
+const MAX_PAGE = 500
+const DEFAULT_AUTHOR = 'admin-api'
+
+/**
+ * The manifest routes of the admin API: read the current version, publish a new one (or only see
+ * its impact with `?dryRun=1`), list the versions, and roll back to an earlier one.
+ */
 export function adminManifestRoutes(admin: Hono, s: Services): void {
   admin.get('/manifest', async (c) => {
     const current = await s.manifests.current()
@@ -17,17 +32,36 @@ export function adminManifestRoutes(admin: Hono, s: Services): void {
 
   admin.put('/manifest', async (c) => {
     const body = await readBody(c, AnyObject)
-    const note = c.req.header('x-leeway-note') ?? ''
+    const note = (c.req.header('x-leeway-note') ?? '').slice(0, 500)
+    const author = (c.req.header('x-leeway-author') ?? '').trim().slice(0, 100) || DEFAULT_AUTHOR
     const dryRun = ['1', 'true'].includes(c.req.query('dryRun') ?? '')
     try {
-      const manifest = await s.manifests.check(body)
-      // A dry run validates and stores nothing; the impact report over real devices comes with
-      // the governance work.
-      if (dryRun) return c.json({ dryRun: true, valid: true, manifest })
-      return c.json(await s.manifests.publish(manifest, 'admin-api', note.slice(0, 500)), 201)
+      if (dryRun) {
+        const { manifest, impact } = await s.manifests.dryRun(body)
+        return c.json({ dryRun: true, valid: true, manifest, impact })
+      }
+      return c.json(await s.manifests.publish(body, author, note), 201)
     } catch (error) {
       if (error instanceof ManifestInvalid) throw new ApiError('bad_request', error.message)
       throw error
     }
+  })
+
+  admin.get('/manifest/history', async (c) => {
+    const limitText = c.req.query('limit') ?? '50'
+    const limit = Number(limitText)
+    if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_PAGE)
+      throw new ApiError('bad_request', `limit: must be a whole number from 1 to ${MAX_PAGE}`)
+    const cursor = c.req.query('cursor')
+    if (cursor !== undefined && !/^[1-9]\d{0,14}$/.test(cursor))
+      throw new ApiError('bad_request', 'cursor: not a cursor this API gave')
+    return c.json(
+      await s.manifests.history(cursor === undefined ? undefined : Number(cursor), limit),
+    )
+  })
+
+  admin.post('/manifest/rollback', async (c) => {
+    const body = await readBody(c, RollbackBody)
+    return c.json(await s.manifests.rollback(body.version, body.note), 201)
   })
 }

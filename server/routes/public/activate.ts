@@ -21,10 +21,28 @@ const ActivateBody = v.object({
 /** `POST /api/v1/activate`: a seat for this device and its first grant. */
 export function activateRoute(app: Hono, s: Services): void {
   app.post('/api/v1/activate', async (c) => {
-    await limitActivations(s, clientAddress(c, s.trustProxy))
-    const body = await readBody(c, ActivateBody)
-    return c.json(await s.licenses.activate(body.licenseKey, body.device, body.nonce))
+    return countActivation(s, 'online', async () => {
+      await limitActivations(s, clientAddress(c, s.trustProxy))
+      const body = await readBody(c, ActivateBody)
+      return c.json(await s.licenses.activate(body.licenseKey, body.device, body.nonce))
+    })
   })
+}
+
+/** Runs an activation attempt and counts its outcome (`ok` or the error code) in the metrics. */
+export async function countActivation<T>(
+  s: Services,
+  kind: 'online' | 'offline',
+  activation: () => Promise<T>,
+): Promise<T> {
+  try {
+    const answer = await activation()
+    s.metrics.activation(kind, 'ok')
+    return answer
+  } catch (error) {
+    s.metrics.activation(kind, error instanceof ApiError ? error.code : 'internal')
+    throw error
+  }
 }
 
 /** Activation attempts per client address: guessing keys must be slow. */

@@ -4,15 +4,17 @@ import { clientAddress } from '../../http/clientAddress.ts'
 import { readBody } from '../../http/readBody.ts'
 import { licenseKey, token } from '../../http/schemas.ts'
 import type { Services } from '../../services.ts'
-import { limitActivations } from './activate.ts'
+import { countActivation, limitActivations } from './activate.ts'
 
 const OfflineActivateBody = v.object({ licenseKey, requestCode: token })
 
 /** `POST /api/v1/offline/activate`: a license file for an air-gapped device's request code. */
 export function offlineActivateRoute(app: Hono, s: Services): void {
   app.post('/api/v1/offline/activate', async (c) => {
-    await limitActivations(s, clientAddress(c, s.trustProxy))
-    const body = await readBody(c, OfflineActivateBody)
-    return c.json(await s.licenses.activateOffline(body.licenseKey, body.requestCode))
+    return countActivation(s, 'offline', async () => {
+      await limitActivations(s, clientAddress(c, s.trustProxy))
+      const body = await readBody(c, OfflineActivateBody)
+      return c.json(await s.licenses.activateOffline(body.licenseKey, body.requestCode))
+    })
   })
 }

@@ -3,6 +3,7 @@ import * as v from 'valibot'
 import { readBody } from '../../http/readBody.ts'
 import { checkSchema } from '../../http/schemas.ts'
 import type { Services } from '../../services.ts'
+import type { CheckResult } from '../../services/LicenseService.ts'
 
 /** Most checks one `validate` call takes. */
 export const MAX_CHECKS = 100
@@ -15,7 +16,7 @@ const ValidateBody = v.object({
     v.minLength(1, 'must hold at least one check'),
     v.maxLength(MAX_CHECKS, `must hold at most ${MAX_CHECKS} checks`),
   ),
-  // Accepted and ignored until telemetry lands; a client that sends it must not be refused.
+  // Checked apart from the checks (TelemetryService): a bad report is ignored, never a refusal.
   telemetry: v.optional(v.unknown()),
 })
 
@@ -23,6 +24,41 @@ const ValidateBody = v.object({
 export function validateRoute(app: Hono, s: Services): void {
   app.post('/api/v1/validate', async (c) => {
     const body = await readBody(c, ValidateBody, MAX_VALIDATE_BODY_BYTES)
-    return c.json(await s.licenses.validate(body.checks))
+    const verified: { product: string; policyVersion: number }[] = []
+    const answer = await s.licenses.validate(body.checks, {
+      onVerified: (claims) => verified.push({ product: claims.aud, policyVersion: claims.pol.v }),
+    })
+    for (const result of answer.results) s.metrics.validations.inc({ code: resultCode(result) })
+    if (body.telemetry === undefined) return c.json(answer)
+    const telemetry = await recordTelemetry(s, body.telemetry, verified, c.get('requestId'))
+    return c.json({ ...answer, telemetry })
   })
+}
+
+function resultCode(result: CheckResult): string {
+  return result.ok ? 'ok' : result.error.code
+}
+
+/**
+ * Adds a device's telemetry report; answers whether it was accepted (and for which UTC day), so
+ * that the device clears what it sent. A bad report or a storage failure never fails the checks.
+ */
+async function recordTelemetry(
+  s: Services,
+  report: unknown,
+  verified: readonly { product: string; policyVersion: number }[],
+  requestId: string,
+): Promise<{ accepted: true; day: string } | { accepted: false }> {
+  try {
+    const { outcome, day } = await s.telemetry.record(report, verified)
+    s.metrics.telemetryReports.inc({ outcome })
+    return outcome === 'accepted' && day ? { accepted: true, day } : { accepted: false }
+  } catch (error) {
+    s.metrics.telemetryReports.inc({ outcome: 'failed' })
+    s.log.warn(
+      { reqId: requestId, err: { type: error instanceof Error ? error.name : 'unknown' } },
+      'telemetry not stored',
+    )
+    return { accepted: false }
+  }
 }

@@ -104,6 +104,7 @@ const TABLES = {
   manifests: ['version'],
   used_proofs: ['proof_hash'],
   settings: ['key'],
+  telemetry_daily: ['day', 'product', 'policy_version'],
 } as const satisfies Partial<Record<keyof Database, readonly string[]>>
 
 /** The backend this run covers: the `server` project runs SQLite, `server-pg` PostgreSQL. */

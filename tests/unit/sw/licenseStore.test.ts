@@ -85,8 +85,8 @@ describe('a new app version with a new schema version', () => {
 
     let upgraded = false
     const next: SchemaVersion = {
-      version: 2,
-      stores: { ...SCHEMA[0]?.stores, telemetry: '++id, day' },
+      version: (SCHEMA.at(-1)?.version ?? 0) + 1,
+      stores: { later: '++id, day' },
       upgrade: async () => {
         upgraded = true
       },
@@ -97,5 +97,88 @@ describe('a new app version with a new schema version', () => {
     expect(await after.getMeta('lastSeen', 0)).toBe(1_800_000_000_000)
     expect((await after.queued()).map((item) => item.kind)).toEqual(['deactivate'])
     expect(upgraded).toBe(true)
+  })
+})
+
+describe('the upgrade from schema version 1 to 2 (telemetry gets a store of its own)', () => {
+  it('keeps the user’s telemetry consent, moved out of meta', async () => {
+    const name = freshName()
+    const v1 = open(name, SCHEMA.slice(0, 1))
+    await v1.writeLicense('notes', LICENSE)
+    await v1.setMeta('telemetryOptIn', true)
+    for (const db of opened.splice(0)) db.close()
+
+    const v2 = open(name)
+    expect(await v2.telemetry.consent()).toBe(true)
+    expect(await v2.getMeta('telemetryOptIn', 'gone')).toBe('gone')
+    expect(await v2.readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE })
+  })
+
+  it('leaves telemetry off for a user who never chose', async () => {
+    const name = freshName()
+    await open(name, SCHEMA.slice(0, 1)).setMeta('lastSeen', 1)
+    for (const db of opened.splice(0)) db.close()
+    expect(await open(name).telemetry.consent()).toBe(false)
+  })
+})
+
+describe('the telemetry counters', () => {
+  it('count nothing without consent', async () => {
+    const store = open(freshName()).telemetry
+    await store.count({ counter: 'startsOnline', reconnectBucket: 0 })
+    const { counters, reconnectCounts } = await store.counts()
+    expect(counters.startsOnline).toBe(0)
+    expect(reconnectCounts.every((count) => count === 0)).toBe(true)
+  })
+
+  it('count with consent, and keep what was counted after a report was taken off', async () => {
+    const store = open(freshName()).telemetry
+    await store.setConsent(true)
+    await store.count({ counter: 'rechecksOk' })
+    await store.count({ counter: 'rechecksOk', reconnectBucket: 8 })
+    const sent = await store.counts()
+    await store.count({ counter: 'rechecksOk' }) // while the report is on its way
+    await store.subtract(sent)
+    const left = await store.counts()
+    expect(left.counters.rechecksOk).toBe(1)
+    expect(left.reconnectCounts[8]).toBe(0)
+  })
+
+  it('stop at the bound a report may carry', async () => {
+    const name = freshName()
+    const store = open(name).telemetry
+    await store.setConsent(true)
+    const db = openLeewayDb(name)
+    opened.push(db)
+    const counts = await store.counts()
+    counts.counters.startsOffline = 100_000
+    await db.telemetry.put({ name: 'counters', value: counts })
+    await store.count({ counter: 'startsOffline' })
+    expect((await store.counts()).counters.startsOffline).toBe(100_000)
+  })
+
+  it('read a damaged record as zeros, never as something a server would refuse', async () => {
+    const name = freshName()
+    const store = open(name).telemetry
+    const db = openLeewayDb(name)
+    opened.push(db)
+    await db.telemetry.put({
+      name: 'counters',
+      value: { counters: { startsOnline: -3, rechecksOk: 'many' }, reconnectCounts: [1.5, 2] },
+    })
+    const { counters, reconnectCounts } = await store.counts()
+    expect(counters.startsOnline).toBe(0)
+    expect(counters.rechecksOk).toBe(0)
+    expect(reconnectCounts).toEqual([0, 2, 0, 0, 0, 0, 0, 0, 0])
+  })
+
+  it('are forgotten when the user says no, but not the day of the last report', async () => {
+    const store = open(freshName()).telemetry
+    await store.setConsent(true)
+    await store.count({ counter: 'startsOnline' })
+    await store.updateProgress({ sentDay: '2026-06-01', reconnectedAt: 5 })
+    await store.setConsent(false)
+    expect((await store.counts()).counters.startsOnline).toBe(0)
+    expect(await store.progress()).toMatchObject({ sentDay: '2026-06-01', reconnectedAt: null })
   })
 })

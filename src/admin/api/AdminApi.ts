@@ -1,0 +1,145 @@
+import { AdminApiError } from './AdminApiError.ts'
+import type {
+  DeviceView,
+  DryRunResult,
+  LicenseDetail,
+  LicenseView,
+  ManifestHistoryItem,
+  ManifestVersionView,
+  NewLicenseInput,
+  Page,
+  StatusAction,
+  TelemetryReport,
+} from './types.ts'
+
+export interface AdminApiOptions {
+  /** Where the admin API lives; the dashboard is served by the same server. */
+  base?: string
+  fetch?: typeof fetch
+  /** Called when the server refuses the token, so the page can sign out. */
+  onUnauthorized?: () => void
+}
+
+/**
+ * The admin API, called with the admin token in the Authorization header (never in a URL).
+ * Every failure is an `AdminApiError` with the server's code.
+ */
+export class AdminApi {
+  readonly #token: string
+  readonly #base: string
+  readonly #fetch: typeof fetch
+  readonly #onUnauthorized: () => void
+
+  constructor(token: string, options: AdminApiOptions = {}) {
+    this.#token = token
+    this.#base = options.base ?? '/admin/v1'
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init))
+    this.#onUnauthorized = options.onUnauthorized ?? (() => undefined)
+  }
+
+  listLicenses(cursor: string | null, limit: number): Promise<Page<LicenseView>> {
+    const query = new URLSearchParams({ limit: String(limit) })
+    if (cursor) query.set('cursor', cursor)
+    return this.#call('GET', `/licenses?${query}`)
+  }
+
+  license(id: string): Promise<LicenseDetail> {
+    return this.#call('GET', `/licenses/${encodeURIComponent(id)}`)
+  }
+
+  createLicense(input: NewLicenseInput): Promise<LicenseView & { key: string }> {
+    return this.#call('POST', '/licenses', { body: input })
+  }
+
+  setStatus(id: string, action: StatusAction, reason: string): Promise<LicenseView> {
+    return this.#call('POST', `/licenses/${encodeURIComponent(id)}/${action}`, {
+      body: reason ? { reason } : {},
+    })
+  }
+
+  renew(id: string, termEnd: number): Promise<LicenseView> {
+    return this.#call('POST', `/licenses/${encodeURIComponent(id)}/renew`, { body: { termEnd } })
+  }
+
+  removeDevice(id: string, deviceId: string): Promise<DeviceView> {
+    return this.#call(
+      'DELETE',
+      `/licenses/${encodeURIComponent(id)}/devices/${encodeURIComponent(deviceId)}`,
+    )
+  }
+
+  manifest(): Promise<ManifestVersionView> {
+    return this.#call('GET', '/manifest')
+  }
+
+  /** Validates `manifestJson` (the editor's text, sent as written) and reports its impact; stores nothing. */
+  dryRun(manifestJson: string): Promise<DryRunResult> {
+    return this.#call('PUT', '/manifest?dryRun=1', { raw: manifestJson })
+  }
+
+  /** Publishes a new version. The note travels in a header, so it must be Latin-1 on one line. */
+  publish(manifestJson: string, note: string): Promise<ManifestVersionView> {
+    return this.#call('PUT', '/manifest', { raw: manifestJson, headers: { 'x-leeway-note': note } })
+  }
+
+  history(cursor: string | null): Promise<Page<ManifestHistoryItem>> {
+    const query = cursor ? `?${new URLSearchParams({ cursor })}` : ''
+    return this.#call('GET', `/manifest/history${query}`)
+  }
+
+  rollback(version: number, note: string): Promise<ManifestVersionView> {
+    return this.#call('POST', '/manifest/rollback', {
+      body: note ? { version, note } : { version },
+    })
+  }
+
+  /** Daily series between two days (YYYY-MM-DD, inclusive). */
+  telemetry(from: string, to: string): Promise<TelemetryReport> {
+    return this.#call('GET', `/telemetry?${new URLSearchParams({ from, to })}`)
+  }
+
+  async #call<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.#token}`,
+      accept: 'application/json',
+      ...options.headers,
+    }
+    const payload =
+      options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body))
+    if (payload !== undefined) headers['content-type'] = 'application/json'
+    let response: Response
+    try {
+      response = await this.#fetch(`${this.#base}${path}`, {
+        method,
+        headers,
+        body: payload,
+        cache: 'no-store',
+        credentials: 'omit',
+      })
+    } catch {
+      throw new AdminApiError('network', 'The license server could not be reached.', 0)
+    }
+    const body: unknown = await response.json().catch(() => undefined)
+    if (response.ok && body !== undefined) return body as T
+    const error = readError(body)
+    if (response.status === 401) this.#onUnauthorized()
+    throw new AdminApiError(
+      error?.code ?? 'unexpected',
+      error?.message ?? `The server answered ${response.status} without an explanation.`,
+      response.status,
+    )
+  }
+}
+
+function readError(body: unknown): { code: string; message: string } | undefined {
+  if (typeof body !== 'object' || body === null || !('error' in body)) return undefined
+  const error = body.error
+  if (typeof error !== 'object' || error === null) return undefined
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : 'unexpected'
+  const message = 'message' in error && typeof error.message === 'string' ? error.message : ''
+  return { code, message }
+}
