@@ -67,19 +67,27 @@ self.addEventListener('message', (event: ExtendableMessageEvent) => {
   startOnce(event)
   const message = event.data as PageMessage | undefined
   if (message?.type === 'SKIP_WAITING') void self.skipWaiting()
-  if (message?.type === 'online') event.waitUntil(retry({ reconnected: true }))
+  // Many devices see a network come back at the same moment: a few seconds of jitter spread them.
+  if (message?.type === 'online') {
+    event.waitUntil(
+      sleep(Math.random() * RECONNECT_JITTER_MS).then(() => retry({ reconnected: true })),
+    )
+  }
 })
 
-// A rejected sync is retried by the browser on its own schedule: reject while still unreachable.
+// A sync honours the backoff like any automatic re-check, and a rejected sync is rescheduled by the
+// browser on its own, growing delay: reject while the server is still unreachable.
 for (const type of ['sync', 'periodicsync']) {
   self.addEventListener(type, (event) => {
     const sync = event as ExtendableEvent & { tag?: string }
     if (sync.tag !== SYNC_TAG) return
     sync.waitUntil(
-      retry({ reconnected: true }).then(async () => {
-        if (!(await worker.lastAttemptSucceeded()))
-          throw new Error('license server still unreachable')
-      }),
+      worker
+        .withinSyncEvent(() => retry({ reconnected: false }))
+        .then(async () => {
+          if (!(await worker.lastAttemptSucceeded()))
+            throw new Error('license server still unreachable')
+        }),
     )
   })
 }
@@ -104,6 +112,9 @@ async function retry(options: { reconnected: boolean }): Promise<void> {
     // A failed background attempt is recorded by the worker itself; nothing here may throw.
   }
 }
+
+const RECONNECT_JITTER_MS = 3_000
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms))
 
 interface SyncCapableRegistration extends ServiceWorkerRegistration {
   sync: { register(tag: string): Promise<void> }

@@ -111,6 +111,7 @@ export class LicenseWorker {
   #inFlight: Promise<void> | undefined
   #replaying: Promise<void> | undefined
   #replayAgain = false
+  #syncEvents = 0
 
   constructor(store: LicenseStore, config: WorkerConfig) {
     this.#store = store
@@ -186,6 +187,16 @@ export class LicenseWorker {
       this.#inFlight = undefined
     })
     return this.#inFlight
+  }
+
+  /** Runs `work` as the handler of a Background Sync event (see #recheckOnce). */
+  async withinSyncEvent<T>(work: () => Promise<T>): Promise<T> {
+    this.#syncEvents += 1
+    try {
+      return await work()
+    } finally {
+      this.#syncEvents -= 1
+    }
   }
 
   /** Whether the last attempt to reach the server got through. */
@@ -408,7 +419,11 @@ export class LicenseWorker {
     if (answer.kind === 'unreachable') {
       await this.#recordFailure(answer)
       await this.#telemetry.recheckEnded(false)
-      await this.#config.registerSync(SYNC_TAG).catch(() => undefined)
+      // Background Sync waits for the network: worth asking only when the network failed, and
+      // never from inside a sync event, which Chromium would fire again at once (a retry storm).
+      if (answer.connectivity === 'offline' && this.#syncEvents === 0) {
+        await this.#config.registerSync(SYNC_TAG).catch(() => undefined)
+      }
       return 'done'
     }
     if (answer.kind === 'api-error') {
