@@ -1,0 +1,99 @@
+import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto'
+import { CompactSign, compactVerify, importJWK } from 'jose'
+import type { DataDir } from '../../../server/dataDir.ts'
+import {
+  generateEcKeyPair,
+  proofNonce,
+  signGrant,
+  verifyGrant,
+  verifyProof,
+} from '../../../src/core/index.ts'
+import type { PublicJwk } from '../../../src/core/index.ts'
+import type { SimulatedDevice } from '../server/seedStore.ts'
+import { compareRates } from '../support/rate.ts'
+import type { Summary } from '../support/stats.ts'
+
+export interface CryptoLimit {
+  /** verify proof + verify grant + sign grant with node:crypto: the physical limit, per second. */
+  nodeCrypto: Summary
+  /** The same three operations with jose (WebCrypto) and keys imported once. */
+  jose: Summary
+  /**
+   * What LicenseService runs per check today: verifyProof with the device JWK parsed from its row
+   * (so imported on every call), verifyGrant (signature, certificate, claims schema), signGrant,
+   * and proofNonce.
+   */
+  productPath: Summary
+  /** Single ES256 operations per second, node:crypto against jose (WebCrypto), keys imported once. */
+  operations: { signNode: Summary; signJose: Summary; verifyNode: Summary; verifyJose: Summary }
+}
+
+/**
+ * The cryptography one validation needs, alone in this process, one validation at a time:
+ * verify the device's proof, verify the grant, sign the new grant.
+ */
+export async function measureCryptoLimit(
+  data: DataDir,
+  device: SimulatedDevice,
+): Promise<CryptoLimit> {
+  const proof = device.key.proof(device.jti)
+  const [grantHeader, grantPayload] = device.grant.split('.')
+  const grantInput = Buffer.from(`${grantHeader}.${grantPayload}`)
+  const [proofHeader, proofPayload, proofSignature] = proof.split('.')
+  const proofInput = Buffer.from(`${proofHeader}.${proofPayload}`)
+  const proofSig = Buffer.from(proofSignature ?? '', 'base64url')
+  const devicePublic = createPublicKey({ key: { ...device.key.publicJwk }, format: 'jwk' })
+
+  // A signing key of our own: the server's is sealed and non-extractable; the cost is the same.
+  const signing = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const p1363 = (key: typeof signing.privateKey) => ({ key, dsaEncoding: 'ieee-p1363' as const })
+  const grantSig = sign('sha256', grantInput, p1363(signing.privateKey))
+
+  const josePair = await generateEcKeyPair(true)
+  const joseGrant = await new CompactSign(Buffer.from(grantPayload ?? '', 'base64url'))
+    .setProtectedHeader({ alg: 'ES256', typ: 'leeway-grant+jwt' })
+    .sign(josePair.privateKey)
+  const joseDevice = await importJWK({ ...device.key.publicJwk }, 'ES256')
+  const claimsBytes = Buffer.from(grantPayload ?? '', 'base64url')
+  const joseSign = () =>
+    new CompactSign(claimsBytes)
+      .setProtectedHeader({ alg: 'ES256', typ: 'leeway-grant+jwt' })
+      .sign(josePair.privateKey)
+
+  const ring = await data.keys.ring()
+  const signer = await data.keys.signer()
+  const jwkText = JSON.stringify(device.key.publicJwk)
+  const now = Date.now()
+  const claims = await verifyGrant(device.grant, ring, { now })
+
+  const checks = await compareRates({
+    nodeCrypto: () => {
+      const ok =
+        verify('sha256', proofInput, p1363(devicePublic), proofSig) &&
+        verify('sha256', grantInput, p1363(signing.publicKey), grantSig)
+      if (!ok) throw new Error('signature did not verify')
+      sign('sha256', grantInput, p1363(signing.privateKey))
+    },
+    jose: async () => {
+      await compactVerify(proof, joseDevice, { algorithms: ['ES256'] })
+      await compactVerify(joseGrant, josePair.publicKey, { algorithms: ['ES256'] })
+      await joseSign()
+    },
+    productPath: async () => {
+      await verifyProof(proof, JSON.parse(jwkText) as PublicJwk, { jti: device.jti, now })
+      await verifyGrant(device.grant, ring, { now })
+      await signGrant(claims, signer.key, signer.kid)
+      await proofNonce(proof)
+    },
+  })
+  const operations = await compareRates(
+    {
+      signNode: () => sign('sha256', grantInput, p1363(signing.privateKey)),
+      signJose: joseSign,
+      verifyNode: () => verify('sha256', grantInput, p1363(signing.publicKey), grantSig),
+      verifyJose: () => compactVerify(joseGrant, josePair.publicKey, { algorithms: ['ES256'] }),
+    },
+    { rounds: 5, roundMs: 200 },
+  )
+  return { ...checks, operations }
+}
