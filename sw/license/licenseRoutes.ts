@@ -105,10 +105,7 @@ export async function handleLicenseRequest(
   try {
     return await handler(request, extend)
   } catch (error) {
-    const storage =
-      error instanceof Error &&
-      /IndexedDB|Database|Dexie|QuotaExceeded/i.test(`${error.name} ${error.message}`)
-    return storage
+    return isStorageError(error)
       ? errorResponse(
           'store_unavailable',
           'This browser is not letting the app store its license (private mode or full storage?).',
@@ -116,6 +113,26 @@ export async function handleLicenseRequest(
         )
       : errorResponse('internal', 'The license service worker hit an unexpected error.', 500)
   }
+}
+
+/** IndexedDB's own failures, by the name of the DOMException that idb passes on. */
+const STORAGE_ERRORS = new Set([
+  'AbortError',
+  'QuotaExceededError',
+  'InvalidStateError',
+  'UnknownError',
+  'VersionError',
+])
+
+/**
+ * IndexedDB failing or refused: private mode, full storage, a database closing or upgraded by a
+ * newer worker, an aborted transaction; or no IndexedDB at all.
+ */
+function isStorageError(error: unknown): boolean {
+  return (
+    (error instanceof DOMException || error instanceof Error) &&
+    (STORAGE_ERRORS.has(error.name) || /IndexedDB/i.test(error.message))
+  )
 }
 
 function actionResponse(result: ActionResult): Response {

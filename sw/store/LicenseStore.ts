@@ -1,6 +1,6 @@
 import { exportKey, generateEcKeyPair, thumbprint, toPublicJwk } from '../../src/core/index.ts'
 import type { PublicJwk } from '../../src/core/index.ts'
-import type { LeewayDatabase, QueuedRequest } from './LeewayDb.ts'
+import type { KeyRecord, LeewayDb, QueuedRequest } from './LeewayDb.ts'
 import { createSealingKey, seal, unseal } from './sealing.ts'
 import { TelemetryStore } from './TelemetryStore.ts'
 
@@ -23,15 +23,15 @@ export type ReadResult =
 
 const GRANT_PREFIX = 'grant:'
 
-/** The worker's persistent state over Dexie: sealed grants, keys, small settings, the queue and telemetry. */
+/** The worker's persistent state in IndexedDB: sealed grants, keys, small settings, the queue and telemetry. */
 export class LicenseStore {
-  readonly #db: LeewayDatabase
+  readonly #db: LeewayDb
   #sealingKey: Promise<CryptoKey> | undefined
   #device: Promise<DeviceIdentity> | undefined
   /** The opt-in telemetry counters, in the same database. */
   readonly telemetry: TelemetryStore
 
-  constructor(db: LeewayDatabase) {
+  constructor(db: LeewayDb) {
     this.#db = db
     this.telemetry = new TelemetryStore(db)
   }
@@ -47,7 +47,7 @@ export class LicenseStore {
 
   async readLicense(product: string): Promise<ReadResult> {
     const name = GRANT_PREFIX + product
-    const record = await this.#db.records.get(name)
+    const record = await this.#db.transaction(['records'], 'readonly', (tx) => tx.store.get(name))
     if (!record) return { kind: 'none' }
     try {
       const value = await unseal(await this.#key(), name, record)
@@ -61,50 +61,48 @@ export class LicenseStore {
   async writeLicense(product: string, value: StoredLicense): Promise<void> {
     const name = GRANT_PREFIX + product
     const sealed = await seal(await this.#key(), name, value)
-    await this.#db.records.put({ name, ...sealed })
+    await this.#db.transaction(['records'], 'readwrite', (tx) => tx.store.put({ name, ...sealed }))
   }
 
   /** Products with a stored grant record (readable or not). */
   async products(): Promise<string[]> {
-    const names = await this.#db.records.where('name').startsWith(GRANT_PREFIX).primaryKeys()
+    const range = IDBKeyRange.bound(GRANT_PREFIX, `${GRANT_PREFIX}\uffff`)
+    const names = await this.#db.transaction(['records'], 'readonly', (tx) =>
+      tx.store.getAllKeys(range),
+    )
     return names.map((name) => name.slice(GRANT_PREFIX.length))
   }
 
   async getMeta<T>(name: string, fallback: T): Promise<T> {
-    const record = await this.#db.meta.get(name)
+    const record = await this.#db.transaction(['meta'], 'readonly', (tx) => tx.store.get(name))
     return record === undefined ? fallback : (record.value as T)
   }
 
   async setMeta(name: string, value: unknown): Promise<void> {
-    await this.#db.meta.put({ name, value })
+    await this.#db.transaction(['meta'], 'readwrite', (tx) => tx.store.put({ name, value }))
   }
 
   async enqueue(request: Omit<QueuedRequest, 'id' | 'attempts'>): Promise<void> {
-    await this.#db.transaction('rw', this.#db.queue, async () => {
-      const same = await this.#db.queue
-        .where('kind')
-        .equals(request.kind)
-        .filter((item) => item.product === request.product)
-        .count()
-      if (same === 0) await this.#db.queue.add({ ...request, attempts: 0 })
+    await this.#db.transaction(['queue'], 'readwrite', async (tx) => {
+      const same = await tx.store.index('kind').getAll(request.kind)
+      if (!same.some((item) => item.product === request.product))
+        await tx.store.add({ ...request, attempts: 0 })
     })
   }
 
   async queued(): Promise<QueuedRequest[]> {
-    return this.#db.queue.orderBy('id').toArray()
+    return this.#db.transaction(['queue'], 'readonly', (tx) => tx.store.getAll())
   }
 
   async dequeue(id: number): Promise<void> {
-    await this.#db.queue.delete(id)
+    await this.#db.transaction(['queue'], 'readwrite', (tx) => tx.store.delete(id))
   }
 
   async countAttempt(id: number): Promise<void> {
-    await this.#db.queue
-      .where('id')
-      .equals(id)
-      .modify((item) => {
-        item.attempts += 1
-      })
+    await this.#db.transaction(['queue'], 'readwrite', async (tx) => {
+      const item = await tx.store.get(id)
+      if (item) await tx.store.put({ ...item, attempts: item.attempts + 1 })
+    })
   }
 
   #key(): Promise<CryptoKey> {
@@ -116,28 +114,33 @@ export class LicenseStore {
   }
 
   async #loadOrCreateSealingKey(): Promise<CryptoKey> {
-    const existing = await this.#db.keys.get('sealing')
+    const existing = await this.#readKey('sealing')
     if (existing && existing.key instanceof CryptoKey) return existing.key
     const key = await createSealingKey()
     // Another worker instance may have raced us: the first key stored wins, for both.
-    return this.#db.transaction('rw', this.#db.keys, async () => {
-      const again = await this.#db.keys.get('sealing')
+    return this.#db.transaction(['keys'], 'readwrite', async (tx) => {
+      const again = await tx.store.get('sealing')
       if (again && again.key instanceof CryptoKey) return again.key
-      await this.#db.keys.put({ name: 'sealing', key })
+      await tx.store.put({ name: 'sealing', key })
       return key
     })
   }
 
+  #readKey(name: KeyRecord['name']): Promise<KeyRecord | undefined> {
+    return this.#db.transaction(['keys'], 'readonly', (tx) => tx.store.get(name))
+  }
+
   async #loadOrCreateDevice(): Promise<DeviceIdentity> {
-    let record = await this.#db.keys.get('device')
+    let record = await this.#readKey('device')
     if (!record || !isKeyPair(record.key) || !record.deviceId) {
+      // Made before the transaction: IndexedDB commits one that waits on anything but itself.
       const keyPair = await generateEcKeyPair(false)
       const deviceId = randomId()
-      record = await this.#db.transaction('rw', this.#db.keys, async () => {
-        const again = await this.#db.keys.get('device')
+      record = await this.#db.transaction(['keys'], 'readwrite', async (tx) => {
+        const again = await tx.store.get('device')
         if (again && isKeyPair(again.key) && again.deviceId) return again
         const fresh = { name: 'device' as const, key: keyPair, deviceId }
-        await this.#db.keys.put(fresh)
+        await tx.store.put(fresh)
         return fresh
       })
     }

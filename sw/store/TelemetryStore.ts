@@ -1,6 +1,6 @@
 import { TELEMETRY_COUNTERS, TELEMETRY_MAX_COUNT, emptyTelemetry } from '../../src/core/index.ts'
 import type { TelemetryCounter, TelemetryCounters } from '../../src/core/index.ts'
-import type { LeewayDatabase } from './LeewayDb.ts'
+import type { LeewayDb, TelemetryRecord } from './LeewayDb.ts'
 
 /** Counts kept on the device until the server accepts them. */
 export interface TelemetryCounts {
@@ -32,15 +32,15 @@ export interface TelemetryIncrement {
  * while the user has agreed; saying no clears everything counted.
  */
 export class TelemetryStore {
-  readonly #db: LeewayDatabase
+  readonly #db: LeewayDb
 
-  constructor(db: LeewayDatabase) {
+  constructor(db: LeewayDb) {
     this.#db = db
   }
 
   /** Whether the user agreed to telemetry; off until they do. */
   async consent(): Promise<boolean> {
-    return (await this.#db.telemetry.get('consent'))?.value === true
+    return this.#db.transaction(['telemetry'], 'readonly', (tx) => hasConsent(tx.store))
   }
 
   /**
@@ -48,19 +48,19 @@ export class TelemetryStore {
    * stays, so that saying yes again the same day sends nothing more that day).
    */
   async setConsent(optIn: boolean): Promise<void> {
-    await this.#db.transaction('rw', this.#db.telemetry, async () => {
-      await this.#db.telemetry.put({ name: 'consent', value: optIn })
+    await this.#db.transaction(['telemetry'], 'readwrite', async (tx) => {
+      await tx.store.put({ name: 'consent', value: optIn })
       if (optIn) return
-      await this.#db.telemetry.delete('counters')
-      await this.updateProgress({ reconnectedAt: null })
+      await tx.store.delete('counters')
+      await tx.store.put(progressRecord(await readProgress(tx.store), { reconnectedAt: null }))
     })
   }
 
   /** Adds one to a counter and/or a bucket, if the user agreed; counts stop at the report bound. */
   async count(increment: TelemetryIncrement): Promise<void> {
-    await this.#db.transaction('rw', this.#db.telemetry, async () => {
-      if ((await this.#db.telemetry.get('consent'))?.value !== true) return
-      const counts = await this.#read()
+    await this.#db.transaction(['telemetry'], 'readwrite', async (tx) => {
+      if (!(await hasConsent(tx.store))) return
+      const counts = await readCounts(tx.store)
       if (increment.counter) {
         counts.counters[increment.counter] = bump(counts.counters[increment.counter])
       }
@@ -68,55 +68,74 @@ export class TelemetryStore {
       if (bucket !== undefined && bucket >= 0 && bucket < counts.reconnectCounts.length) {
         counts.reconnectCounts[bucket] = bump(counts.reconnectCounts[bucket] ?? 0)
       }
-      await this.#db.telemetry.put({ name: 'counters', value: counts })
+      await tx.store.put({ name: 'counters', value: counts })
     })
   }
 
   /** The counts not yet accepted by the server. */
   async counts(): Promise<TelemetryCounts> {
-    return this.#read()
+    return this.#db.transaction(['telemetry'], 'readonly', (tx) => readCounts(tx.store))
   }
 
   /** Takes away what the server accepted; what was counted since stays for the next report. */
   async subtract(sent: TelemetryCounts): Promise<void> {
-    await this.#db.transaction('rw', this.#db.telemetry, async () => {
-      const counts = await this.#read()
+    await this.#db.transaction(['telemetry'], 'readwrite', async (tx) => {
+      const counts = await readCounts(tx.store)
       for (const name of TELEMETRY_COUNTERS) {
         counts.counters[name] = Math.max(0, counts.counters[name] - sent.counters[name])
       }
       counts.reconnectCounts = counts.reconnectCounts.map((value, index) =>
         Math.max(0, value - (sent.reconnectCounts[index] ?? 0)),
       )
-      await this.#db.telemetry.put({ name: 'counters', value: counts })
+      await tx.store.put({ name: 'counters', value: counts })
     })
   }
 
   async progress(): Promise<TelemetryProgress> {
-    const value = (await this.#db.telemetry.get('progress'))?.value
-    return { ...NO_PROGRESS, ...(isObject(value) ? (value as Partial<TelemetryProgress>) : {}) }
+    return this.#db.transaction(['telemetry'], 'readonly', (tx) => readProgress(tx.store))
   }
 
   async updateProgress(patch: Partial<TelemetryProgress>): Promise<void> {
-    await this.#db.transaction('rw', this.#db.telemetry, async () => {
-      const current = await this.progress()
-      await this.#db.telemetry.put({ name: 'progress', value: { ...current, ...patch } })
+    await this.#db.transaction(['telemetry'], 'readwrite', async (tx) => {
+      await tx.store.put(progressRecord(await readProgress(tx.store), patch))
     })
   }
+}
 
-  async #read(): Promise<TelemetryCounts> {
-    const empty = emptyTelemetry()
-    const value = (await this.#db.telemetry.get('counters'))?.value
-    if (!isObject(value)) return empty
-    const stored = value as Partial<TelemetryCounts>
-    // Whatever a damaged or older record holds, what leaves the device is well-formed.
-    for (const name of TELEMETRY_COUNTERS) {
-      empty.counters[name] = wholeCount(stored.counters?.[name])
-    }
-    empty.reconnectCounts = empty.reconnectCounts.map((_, index) =>
-      wholeCount(stored.reconnectCounts?.[index]),
-    )
-    return empty
+/** The telemetry store as every transaction over it can read it. */
+interface TelemetryReader {
+  get(name: TelemetryRecord['name']): Promise<TelemetryRecord | undefined>
+}
+
+async function hasConsent(store: TelemetryReader): Promise<boolean> {
+  return (await store.get('consent'))?.value === true
+}
+
+async function readProgress(store: TelemetryReader): Promise<TelemetryProgress> {
+  const value = (await store.get('progress'))?.value
+  return { ...NO_PROGRESS, ...(isObject(value) ? (value as Partial<TelemetryProgress>) : {}) }
+}
+
+function progressRecord(
+  current: TelemetryProgress,
+  patch: Partial<TelemetryProgress>,
+): TelemetryRecord {
+  return { name: 'progress', value: { ...current, ...patch } }
+}
+
+async function readCounts(store: TelemetryReader): Promise<TelemetryCounts> {
+  const empty = emptyTelemetry()
+  const value = (await store.get('counters'))?.value
+  if (!isObject(value)) return empty
+  const stored = value as Partial<TelemetryCounts>
+  // Whatever a damaged or older record holds, what leaves the device is well-formed.
+  for (const name of TELEMETRY_COUNTERS) {
+    empty.counters[name] = wholeCount(stored.counters?.[name])
   }
+  empty.reconnectCounts = empty.reconnectCounts.map((_, index) =>
+    wholeCount(stored.reconnectCounts?.[index]),
+  )
+  return empty
 }
 
 function bump(value: number): number {

@@ -1,18 +1,25 @@
 import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SCHEMA, openLeewayDb } from '../../../sw/store/LeewayDb.ts'
-import type { LeewayDatabase, SchemaVersion } from '../../../sw/store/LeewayDb.ts'
+import type { LeewayDb, SchemaVersion } from '../../../sw/store/LeewayDb.ts'
 import { LicenseStore } from '../../../sw/store/LicenseStore.ts'
 
 // The worker's store on a real IndexedDB implementation (fake-indexeddb) and Node's WebCrypto.
 
-const opened: LeewayDatabase[] = []
+const opened: LeewayDb[] = []
 let counter = 0
 const freshName = () => `leeway-test-${++counter}`
 function open(name: string, schema: readonly SchemaVersion[] = SCHEMA): LicenseStore {
   const db = openLeewayDb(name, schema)
   opened.push(db)
   return new LicenseStore(db)
+}
+
+/** The raw database, to damage what the store wrote. */
+function connect(name: string) {
+  const db = openLeewayDb(name)
+  opened.push(db)
+  return db.connection()
 }
 
 afterEach(() => {
@@ -42,33 +49,30 @@ describe('a sealed grant record', () => {
   it('reads as unreadable, never as a crash, once a byte of it changes', async () => {
     const name = freshName()
     await open(name).writeLicense('notes', LICENSE)
-    const db = openLeewayDb(name)
-    opened.push(db)
-    const record = await db.records.get('grant:notes')
+    const db = await connect(name)
+    const record = await db.get('records', 'grant:notes')
     if (!record) throw new Error('no record written')
     const data = new Uint8Array(record.data.slice(0))
     data[0] = (data[0] ?? 0) ^ 1
-    await db.records.put({ ...record, data: data.buffer })
+    await db.put('records', { ...record, data: data.buffer })
     expect(await open(name).readLicense('notes')).toEqual({ kind: 'unreadable' })
   })
 
   it('does not open under another product name (the name is sealed in)', async () => {
     const name = freshName()
     await open(name).writeLicense('notes', LICENSE)
-    const db = openLeewayDb(name)
-    opened.push(db)
-    const record = await db.records.get('grant:notes')
+    const db = await connect(name)
+    const record = await db.get('records', 'grant:notes')
     if (!record) throw new Error('no record written')
-    await db.records.put({ ...record, name: 'grant:other' })
+    await db.put('records', { ...record, name: 'grant:other' })
     expect(await open(name).readLicense('other')).toEqual({ kind: 'unreadable' })
   })
 
   it('reads as unreadable when the sealing key is gone', async () => {
     const name = freshName()
     await open(name).writeLicense('notes', LICENSE)
-    const db = openLeewayDb(name)
-    opened.push(db)
-    await db.keys.delete('sealing')
+    const db = await connect(name)
+    await db.delete('keys', 'sealing')
     expect(await open(name).readLicense('notes')).toEqual({ kind: 'unreadable' })
   })
 })
@@ -86,7 +90,7 @@ describe('a new app version with a new schema version', () => {
     let upgraded = false
     const next: SchemaVersion = {
       version: (SCHEMA.at(-1)?.version ?? 0) + 1,
-      stores: { later: '++id, day' },
+      stores: { later: { keyPath: 'id', autoIncrement: true, indexes: ['day'] } },
       upgrade: async () => {
         upgraded = true
       },
@@ -148,11 +152,10 @@ describe('the telemetry counters', () => {
     const name = freshName()
     const store = open(name).telemetry
     await store.setConsent(true)
-    const db = openLeewayDb(name)
-    opened.push(db)
+    const db = await connect(name)
     const counts = await store.counts()
     counts.counters.startsOffline = 100_000
-    await db.telemetry.put({ name: 'counters', value: counts })
+    await db.put('telemetry', { name: 'counters', value: counts })
     await store.count({ counter: 'startsOffline' })
     expect((await store.counts()).counters.startsOffline).toBe(100_000)
   })
@@ -160,9 +163,8 @@ describe('the telemetry counters', () => {
   it('read a damaged record as zeros, never as something a server would refuse', async () => {
     const name = freshName()
     const store = open(name).telemetry
-    const db = openLeewayDb(name)
-    opened.push(db)
-    await db.telemetry.put({
+    const db = await connect(name)
+    await db.put('telemetry', {
       name: 'counters',
       value: { counters: { startsOnline: -3, rechecksOk: 'many' }, reconnectCounts: [1.5, 2] },
     })
