@@ -2,12 +2,12 @@ import {
   createKeyRing,
   exportKey,
   generateEcKeyPair,
-  importKey,
   signCertificate,
   thumbprint,
   toPublicJwk,
 } from '../../src/core/index.ts'
-import type { CryptoKey, JWK, KeyRing, PublicJwk } from '../../src/core/index.ts'
+import type { CryptoKey, Es256Signer, JWK, KeyRing, PublicJwk } from '../../src/core/index.ts'
+import { nodeSigner, nodeVerifier } from '../crypto/nodeEs256.ts'
 import type { Store } from '../storage/Store.ts'
 import type { Kek } from './Kek.ts'
 
@@ -23,7 +23,7 @@ const SIGNING_MARGIN_MS = 86_400_000
 
 export interface ActiveSigner {
   kid: string
-  key: CryptoKey
+  key: Es256Signer
 }
 
 /**
@@ -37,7 +37,7 @@ export class KeyService {
   readonly #kek: Kek
   #ring: KeyRing | undefined
   #signers: { kid: string; notAfter: number; sealed: string }[] = []
-  readonly #imported = new Map<string, Promise<ActiveSigner>>()
+  readonly #imported = new Map<string, ActiveSigner>()
   #reloadedAt = 0
   #certs: { token: string; notAfter: number }[] = []
 
@@ -57,6 +57,7 @@ export class KeyService {
     const ring = await createKeyRing(
       this.#rootPublicJwk,
       rows.map((row) => row.cert),
+      async (jwk) => nodeVerifier(jwk),
     )
     this.#signers = rows.map((row) => ({
       kid: row.kid,
@@ -104,11 +105,9 @@ export class KeyService {
     }
     let signer = this.#imported.get(usable.kid)
     if (!signer) {
-      signer = importKey(
-        JSON.parse(this.#kek.open(usable.sealed, sealContext(usable.kid))) as JWK,
-      ).then((key) => ({ kid: usable.kid, key }))
+      const jwk = JSON.parse(this.#kek.open(usable.sealed, sealContext(usable.kid))) as JWK
+      signer = { kid: usable.kid, key: nodeSigner(jwk) }
       this.#imported.set(usable.kid, signer)
-      signer.catch(() => this.#imported.delete(usable.kid))
     }
     return signer
   }

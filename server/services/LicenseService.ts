@@ -17,11 +17,12 @@ import {
   verifyProof,
   verifyRequestCode,
 } from '../../src/core/index.ts'
-import type { GrantClaims, PublicJwk } from '../../src/core/index.ts'
+import type { Es256Verifier, GrantClaims, PublicJwk } from '../../src/core/index.ts'
+import { VerifierCache } from '../crypto/nodeEs256.ts'
 import { ApiError } from '../http/ApiError.ts'
 import { identifier } from '../http/schemas.ts'
 import type { KeyService } from '../keys/KeyService.ts'
-import type { DeviceRow, LicenseRow, Store } from '../storage/Store.ts'
+import type { DeviceRow, LicenseRow, Store, UsedProof } from '../storage/Store.ts'
 import type { GrantIssuer } from './GrantIssuer.ts'
 import { hashLicenseKey, normalizeLicenseKey } from './licenseKeys.ts'
 import type { ManifestService } from './ManifestService.ts'
@@ -56,9 +57,12 @@ export interface LicenseServiceDeps {
 /** The device-facing operations: activate, validate, deactivate and air-gapped activation. */
 export class LicenseService {
   readonly #deps: LicenseServiceDeps
+  // Parsing a device key costs about as much as verifying its proof: keep the recent ones.
+  readonly #deviceKeys: VerifierCache
 
   constructor(deps: LicenseServiceDeps) {
     this.#deps = deps
+    this.#deviceKeys = new VerifierCache()
   }
 
   /**
@@ -114,20 +118,28 @@ export class LicenseService {
    */
   async validate(
     checks: readonly { grant: string; proof: string }[],
-    options: { onVerified?: (claims: GrantClaims) => void } = {},
+    options: { onVerified?: (claims: GrantClaims) => void; signal?: AbortSignal } = {},
   ): Promise<{ results: CheckResult[]; certs: string[]; serverTime: number }> {
     const results: CheckResult[] = []
     // In order, one at a time: a batch is one device's grants, and SQLite serialises writes anyway.
     for (const check of checks) {
+      // The caller has gone: nothing of the rest is verified, used up or written.
+      if (options.signal?.aborted) break
       try {
-        const { license, device, claims, now } = await this.#verifyCheck(check)
+        const { license, device, claims, now, proof } = await this.#verifyCheck(check)
+        const checkIn = await this.#deps.store.checkInDevice(
+          license.id,
+          device.device_id,
+          now,
+          proof,
+        )
+        // A replayed proof proves nothing; a device removed since still proved its license.
+        if (!checkIn.ok && checkIn.reason === 'proof_replayed') throw refusal(checkIn.reason)
         options.onVerified?.(claims)
-        const fresh = await this.#deps.store.checkInDevice(license.id, device.device_id, now)
-        if (!fresh)
-          throw new ApiError('device_unknown', 'this device is not activated for the license')
+        if (!checkIn.ok) throw refusal(checkIn.reason)
         // The device accepts this grant's time as the server's only if it carries its proof's digest.
         const nonce = await proofNonce(check.proof)
-        const { grant } = await this.#deps.issuer.issue(license, fresh, now, { nonce })
+        const { grant } = await this.#deps.issuer.issue(license, checkIn.device, now, { nonce })
         results.push({ ok: true, grant })
       } catch (error) {
         if (!(error instanceof ApiError)) throw error
@@ -140,7 +152,7 @@ export class LicenseService {
 
   /** Frees this device's seat at the user's request; answers with a signed revocation for it. */
   async deactivate(check: { grant: string; proof: string }): Promise<GrantResponse> {
-    const { license, device, now } = await this.#verifyCheck(check)
+    const { license, device, now } = await this.#verifyAndConsume(check)
     const released = await this.#deps.store.releaseDevice(
       license.id,
       device.device_id,
@@ -190,7 +202,7 @@ export class LicenseService {
     grant: string
     proof: string
   }): Promise<{ license: LicenseRow; device: DeviceRow; claims: GrantClaims; now: number }> {
-    return this.#verifyCheck(check)
+    return this.#verifyAndConsume(check)
   }
 
   async #licenseForKey(licenseKey: string): Promise<LicenseRow> {
@@ -261,11 +273,17 @@ export class LicenseService {
     return (await this.#deps.issuer.issue(outcome.license, outcome.device, now, options)).grant
   }
 
-  /** Verifies a grant we signed and the device's proof of possession, and rejects replays. */
-  async #verifyCheck(check: {
-    grant: string
-    proof: string
-  }): Promise<{ license: LicenseRow; device: DeviceRow; claims: GrantClaims; now: number }> {
+  /**
+   * Verifies a grant we signed and the device's proof of possession; the caller must use the
+   * proof up (remember it) before acting on it, which refuses replays.
+   */
+  async #verifyCheck(check: { grant: string; proof: string }): Promise<{
+    license: LicenseRow
+    device: DeviceRow
+    claims: GrantClaims
+    now: number
+    proof: UsedProof
+  }> {
     const now = this.#deps.now()
     const kid = this.#kidOf(check.grant)
     if (kid !== undefined) await this.#deps.keys.knows(kid)
@@ -287,22 +305,35 @@ export class LicenseService {
       )
     }
     await this.#verifyOr(
-      () =>
-        verifyProof(check.proof, JSON.parse(device.public_jwk) as PublicJwk, {
-          jti: claims.jti,
-          now,
-        }),
+      () => verifyProof(check.proof, this.#deviceVerifier(device), { jti: claims.jti, now }),
       'proof_invalid',
     )
     // Keyed on what was signed, not on its spelling: see proofReplayKey.
-    const proofHash = createHash('sha256').update(proofReplayKey(check.proof)).digest('base64url')
-    const fresh = await this.#deps.store.rememberProof(
-      proofHash,
-      now + 2 * PROOF_MAX_SKEW_SECONDS * 1000,
-      now,
-    )
-    if (!fresh) throw new ApiError('proof_invalid', 'this proof was already used; sign a new one')
-    return { license, device, claims, now }
+    const proof: UsedProof = {
+      hash: createHash('sha256').update(proofReplayKey(check.proof)).digest('base64url'),
+      expiresAt: now + 2 * PROOF_MAX_SKEW_SECONDS * 1000,
+    }
+    return { license, device, claims, now, proof }
+  }
+
+  /** `#verifyCheck`, then uses its proof up (a check-in does that in the same commit instead). */
+  async #verifyAndConsume(check: {
+    grant: string
+    proof: string
+  }): Promise<{ license: LicenseRow; device: DeviceRow; claims: GrantClaims; now: number }> {
+    const { proof, ...verified } = await this.#verifyCheck(check)
+    if (!(await this.#deps.store.rememberProof(proof.hash, proof.expiresAt, verified.now)))
+      throw refusal('proof_replayed')
+    return verified
+  }
+
+  /** The stored device key, parsed once while it stays in use (it cannot be a bad key: see activate). */
+  #deviceVerifier(device: DeviceRow): Es256Verifier {
+    try {
+      return this.#deviceKeys.get(device.public_jwk, (text) => JSON.parse(text) as PublicJwk)
+    } catch {
+      throw new ApiError('proof_invalid', 'the stored device key cannot verify proofs')
+    }
   }
 
   #kidOf(token: string): string | undefined {
@@ -329,6 +360,12 @@ export class LicenseService {
       throw error
     }
   }
+}
+
+function refusal(reason: 'proof_replayed' | 'device_unknown'): ApiError {
+  return reason === 'proof_replayed'
+    ? new ApiError('proof_invalid', 'this proof was already used; sign a new one')
+    : new ApiError('device_unknown', 'this device is not activated for the license')
 }
 
 /**

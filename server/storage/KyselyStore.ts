@@ -1,9 +1,11 @@
 import { sql } from 'kysely'
 import type { Kysely, RawBuilder, Transaction } from 'kysely'
 import type { Database } from './schema.ts'
+import { GroupCommit } from './GroupCommit.ts'
 import { advisoryTransactionLock, withAdvisoryLock } from './withAdvisoryLock.ts'
 import type {
   ActivationOutcome,
+  CheckInOutcome,
   DeviceRegistration,
   DeviceRow,
   LicenseRow,
@@ -14,6 +16,7 @@ import type {
   StandingDeviceRow,
   Store,
   TelemetryDailyRow,
+  UsedProof,
 } from './Store.ts'
 
 export type Backend = 'sqlite' | 'postgres'
@@ -25,11 +28,14 @@ const PROOF_SWEEP_EVERY = 500
 export class KyselyStore implements Store {
   readonly #db: Kysely<Database>
   readonly #backend: Backend
+  readonly #groupCommit: GroupCommit<Database> | undefined
   #proofInserts = 0
 
   constructor(db: Kysely<Database>, backend: Backend) {
     this.#db = db
     this.#backend = backend
+    // PostgreSQL commits concurrent transactions side by side on its own connections.
+    this.#groupCommit = backend === 'sqlite' ? new GroupCommit(db) : undefined
   }
 
   get db(): Kysely<Database> {
@@ -186,14 +192,20 @@ export class KyselyStore implements Store {
     licenseId: string,
     deviceId: string,
     now: number,
-  ): Promise<DeviceRow | undefined> {
-    return this.#db
-      .updateTable('devices')
-      .set({ seq: sql<number>`seq + 1`, last_seen_at: now })
-      .where('license_id', '=', licenseId)
-      .where('device_id', '=', deviceId)
-      .returningAll()
-      .executeTakeFirst()
+    proof: UsedProof,
+  ): Promise<CheckInOutcome> {
+    return this.#write(async (trx) => {
+      if (!(await this.#insertProof(trx, proof, now)))
+        return { ok: false, reason: 'proof_replayed' }
+      const device = await trx
+        .updateTable('devices')
+        .set({ seq: sql<number>`seq + 1`, last_seen_at: now })
+        .where('license_id', '=', licenseId)
+        .where('device_id', '=', deviceId)
+        .returningAll()
+        .executeTakeFirst()
+      return device ? { ok: true, device } : { ok: false, reason: 'device_unknown' }
+    })
   }
 
   async releaseDevice(
@@ -212,15 +224,28 @@ export class KyselyStore implements Store {
   }
 
   async rememberProof(proofHash: string, expiresAt: number, now: number): Promise<boolean> {
+    return this.#write((trx) => this.#insertProof(trx, { hash: proofHash, expiresAt }, now))
+  }
+
+  async #insertProof(
+    db: Kysely<Database> | Transaction<Database>,
+    proof: UsedProof,
+    now: number,
+  ): Promise<boolean> {
     if (++this.#proofInserts % PROOF_SWEEP_EVERY === 0) {
-      await this.#db.deleteFrom('used_proofs').where('expires_at', '<', now).execute()
+      await db.deleteFrom('used_proofs').where('expires_at', '<', now).execute()
     }
-    const inserted = await this.#db
+    const inserted = await db
       .insertInto('used_proofs')
-      .values({ proof_hash: proofHash, expires_at: expiresAt })
+      .values({ proof_hash: proof.hash, expires_at: proof.expiresAt })
       .onConflict((oc) => oc.column('proof_hash').doNothing())
       .executeTakeFirst()
     return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1
+  }
+
+  /** A write of the check-in path: group-committed on SQLite, its own transaction on PostgreSQL. */
+  async #write<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.#groupCommit ? this.#groupCommit.run(work) : this.#db.transaction().execute(work)
   }
 
   async listSigningKeys(): Promise<SigningKeyRow[]> {

@@ -37,6 +37,15 @@ export interface DeviceRegistration {
   jkt: string
 }
 
+/** A verified proof, remembered until it expires so that it is refused if replayed. */
+export interface UsedProof {
+  hash: string
+  expiresAt: number
+}
+
+export type CheckInOutcome =
+  { ok: true; device: DeviceRow } | { ok: false; reason: 'proof_replayed' | 'device_unknown' }
+
 export type ActivationOutcome =
   | { ok: true; device: DeviceRow; license: LicenseRow }
   | { ok: false; reason: 'seat_limit_reached' | 'not_found' }
@@ -71,8 +80,16 @@ export interface Store {
     now: number,
     releaseIdleBefore: number | null,
   ): Promise<ActivationOutcome>
-  /** Records a verified check-in: bumps `seq` and `last_seen_at`; returns the updated device. */
-  checkInDevice(licenseId: string, deviceId: string, now: number): Promise<DeviceRow | undefined>
+  /**
+   * Records a verified check-in in one commit: remembers its proof (a replay changes nothing
+   * else), then bumps the device's `seq` and `last_seen_at` and returns the updated device.
+   */
+  checkInDevice(
+    licenseId: string,
+    deviceId: string,
+    now: number,
+    proof: UsedProof,
+  ): Promise<CheckInOutcome>
   /** Releases (user) or removes (admin) a device's seat; bumps `seq`. */
   releaseDevice(
     licenseId: string,

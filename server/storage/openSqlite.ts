@@ -2,6 +2,7 @@ import Sqlite from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
 import { KyselyStore } from './KyselyStore.ts'
 import { migrateToLatest } from './migrations.ts'
+import { withStatementCache } from './statementCache.ts'
 import type { Database } from './schema.ts'
 
 /** Opens (creating if needed) the SQLite database at `file`, migrated to the latest schema. */
@@ -13,7 +14,9 @@ export async function openSqlite(file: string): Promise<KyselyStore> {
   database.pragma('synchronous = FULL')
   database.pragma('foreign_keys = ON')
   database.pragma('busy_timeout = 5000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+  })
   await migrateToLatest(db as Kysely<unknown>)
   return new KyselyStore(db, 'sqlite')
 }

@@ -3,6 +3,7 @@ import * as v from 'valibot'
 import { isNumericDate } from './certificate.ts'
 import { CertNotValid, ClaimsInvalid, TokenMalformed } from './errors.ts'
 import { readHeader, signCompact, verifyCompact } from './jws.ts'
+import type { Es256Signer } from './jws.ts'
 import { assertCertificateCovers } from './keyRing.ts'
 import type { KeyRing } from './keyRing.ts'
 
@@ -62,7 +63,11 @@ export interface GrantExpectation {
 }
 
 /** Signs grant claims with a signing key whose certificate has `kid`. */
-export async function signGrant(claims: GrantClaims, key: CryptoKey, kid: string): Promise<string> {
+export async function signGrant(
+  claims: GrantClaims,
+  key: CryptoKey | Es256Signer,
+  kid: string,
+): Promise<string> {
   return signCompact(claims, key, { typ: GRANT_TYP, kid })
 }
 

@@ -2,12 +2,17 @@ import type { CryptoKey, JWK } from 'jose'
 import { verifyCertificate } from './certificate.ts'
 import type { CertificateClaims } from './certificate.ts'
 import { CertNotValid, KidUnknown, LeewayError } from './errors.ts'
+import type { Es256Verifier } from './jws.ts'
 import { importKey } from './keys.ts'
+import type { PublicJwk } from './keys.ts'
 
 export interface TrustedKey {
   readonly cert: CertificateClaims
-  readonly key: CryptoKey
+  readonly key: CryptoKey | Es256Verifier
 }
+
+/** Makes the key that verifies grants of a certified public key; WebCrypto through jose by default. */
+export type ImportVerifier = (jwk: PublicJwk) => Promise<CryptoKey | Es256Verifier>
 
 /** Certificates that the pinned root signed, by `kid`, with their keys imported once. */
 export interface KeyRing {
@@ -29,6 +34,7 @@ export interface KeyRing {
 export async function createKeyRing(
   root: CryptoKey | JWK,
   certs: readonly unknown[],
+  importVerifier: ImportVerifier = importKey,
 ): Promise<KeyRing> {
   // A key may be certified more than once (re-certified with a new window): keep every certificate,
   // so a grant is checked against the one that covers it.
@@ -38,7 +44,7 @@ export async function createKeyRing(
     try {
       const cert = await verifyCertificate(token, root)
       const same = trusted.get(cert.kid) ?? []
-      const key = same[0]?.key ?? (await importKey(cert.jwk))
+      const key = same[0]?.key ?? (await importVerifier(cert.jwk))
       trusted.set(cert.kid, [...same, { cert, key }])
     } catch (error) {
       rejected.push({ token, code: error instanceof LeewayError ? error.code : 'cert_invalid' })

@@ -2,6 +2,7 @@ import { base64url } from 'jose'
 import type { CryptoKey, JWK } from 'jose'
 import { LeewayError, ProofInvalid } from './errors.ts'
 import { readHeader, signCompact, verifyCompact } from './jws.ts'
+import type { Es256Verifier } from './jws.ts'
 
 export const PROOF_TYP = 'leeway-proof+jwt'
 /** How far a proof's `ts` may be from the verifier's clock, either way. */
@@ -23,7 +24,7 @@ export async function signProof(claims: ProofClaims, deviceKey: CryptoKey): Prom
  */
 export async function verifyProof(
   token: unknown,
-  devicePublicKey: CryptoKey | JWK,
+  devicePublicKey: CryptoKey | JWK | Es256Verifier,
   options: { jti: string; now: number },
 ): Promise<ProofClaims> {
   try {

@@ -82,7 +82,7 @@ function categorize(url: string, functionName: string): string {
   if (url.includes('better-sqlite3') || url.includes('kysely/dist/esm/dialect/sqlite'))
     return 'SQLite: driver'
   if (url.includes('/kysely/')) return 'Kysely query building'
-  if (functionName === '(idle)') return 'idle (awaiting WebCrypto jobs on the thread pool)'
+  if (functionName === '(idle)') return 'idle (awaiting crypto jobs on the thread pool)'
   if (
     url.includes('node:internal/crypto') ||
     // Every imported key becomes a transferable CryptoKey object.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import Sqlite from 'better-sqlite3'
+import type { KyselyStore } from '../../../server/storage/KyselyStore.ts'
 import { openSqlite } from '../../../server/storage/openSqlite.ts'
 import type { SimulatedDevice } from '../server/seedStore.ts'
 import { compareRates } from '../support/rate.ts'
@@ -9,8 +10,10 @@ import type { Summary } from '../support/stats.ts'
 
 /** Validations' worth of store writes per second, as the product does them and as it could. */
 export interface StoreWrites {
-  /** KyselyStore.rememberProof + checkInDevice: two commits per check, synchronous=FULL. */
+  /** KyselyStore.checkInDevice (proof and device in one commit), one check at a time. */
   product: Summary
+  /** The same with 32 checks in flight, as a loaded server has them: group commit. */
+  productConcurrent: Summary
   /** The same two statements prepared once (no query builder): still two commits. */
   twoCommits: Summary
   /** Both statements in one transaction: one commit (one WAL fsync) per check. */
@@ -46,6 +49,15 @@ export async function measureStoreWrites(
   const raw = openRaw(file, 'FULL')
   const normal = openRaw(file, 'NORMAL')
   try {
+    const checkIn = async (target: KyselyStore) => {
+      const device = nextDevice()
+      const now = Date.now()
+      const outcome = await target.checkInDevice(device.licenseId, device.deviceId, now, {
+        hash: proofHash(),
+        expiresAt: now + 600_000,
+      })
+      if (!outcome.ok) throw new Error(`check-in refused: ${outcome.reason}`)
+    }
     const writes = (connection: RawConnection) => () => {
       const device = nextDevice()
       const now = Date.now()
@@ -57,12 +69,8 @@ export async function measureStoreWrites(
     })
     const rates = await compareRates(
       {
-        product: async () => {
-          const device = nextDevice()
-          const now = Date.now()
-          await store.rememberProof(proofHash(), now + 600_000, now)
-          await store.checkInDevice(device.licenseId, device.deviceId, now)
-        },
+        product: () => checkIn(store),
+        concurrent: () => Promise.all(Array.from({ length: GROUP }, () => checkIn(store))),
         twoCommits: writes(raw),
         oneCommit: raw.database.transaction(writes(raw)),
         grouped: group,
@@ -70,8 +78,12 @@ export async function measureStoreWrites(
       },
       { rounds: 5, roundMs: 300 },
     )
-    const { grouped, ...rest } = rates
-    return { ...rest, groupOf32: scale(grouped, GROUP) }
+    const { grouped, concurrent, ...rest } = rates
+    return {
+      ...rest,
+      productConcurrent: scale(concurrent, GROUP),
+      groupOf32: scale(grouped, GROUP),
+    }
   } finally {
     raw.database.close()
     normal.database.close()
