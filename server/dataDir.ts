@@ -60,6 +60,8 @@ export interface DataDirOptions {
   metricsToken?: string | undefined
   /** The secret license keys are hashed with; must equal the stored one if there is one. */
   keyHashSecret?: string | undefined
+  /** Checks in progress at once before validate answers 429 (`Limits.checksInFlight`). */
+  checksInFlight?: number | undefined
 }
 
 /** The options of a server process, from `LEEWAY_*` and `DATABASE_URL` (see docs/operations.md). */
@@ -69,6 +71,9 @@ export function dataDirOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Dat
     return value ? value : undefined
   }
   const poolSize = text('LEEWAY_PG_POOL_SIZE')
+  const checksInFlight = text('LEEWAY_MAX_CHECKS_IN_FLIGHT')
+  if (checksInFlight !== undefined && !/^[1-9][0-9]{0,6}$/.test(checksInFlight))
+    throw new ConfigError('LEEWAY_MAX_CHECKS_IN_FLIGHT must be a whole number from 1 to 9999999')
   return {
     databaseUrl: text('DATABASE_URL'),
     poolSize: poolSize === undefined ? undefined : Number(poolSize),
@@ -77,6 +82,7 @@ export function dataDirOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Dat
     adminToken: text('LEEWAY_ADMIN_TOKEN'),
     metricsToken: text('LEEWAY_METRICS_TOKEN'),
     keyHashSecret: text('LEEWAY_KEY_HASH_SECRET'),
+    checksInFlight: checksInFlight === undefined ? undefined : Number(checksInFlight),
   }
 }
 
@@ -141,6 +147,10 @@ export async function openDataDir(
         rateLimits: store.backend === 'postgres' ? 'store' : 'memory',
         metricsToken: options.metricsToken,
         ...overrides,
+        // The operator's setting holds whatever other limits a caller passes.
+        ...(options.checksInFlight
+          ? { limits: { ...overrides.limits, checksInFlight: options.checksInFlight } }
+          : {}),
       }),
     }
   } catch (error) {

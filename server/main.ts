@@ -1,4 +1,4 @@
-import { serve } from '@hono/node-server'
+import { createAdaptorServer } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import { createApp } from './app.ts'
 import type { DataDir } from './dataDir.ts'
@@ -28,20 +28,25 @@ export async function listen(
     }),
   )
   return new Promise((resolvePromise, reject) => {
-    const server = serve(
-      { fetch: app.fetch, port: options.port, hostname: options.host },
-      (info: AddressInfo) => {
-        resolvePromise({
-          url: `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`,
-          close: () =>
-            new Promise((done) => {
-              server.close(() => done())
-              // Keep-alive sockets would hold close() open for their whole timeout.
-              if ('closeAllConnections' in server) server.closeAllConnections()
-            }),
-        })
-      },
-    )
+    const server = createAdaptorServer({ fetch: app.fetch })
     server.once('error', reject)
+    // Node's default accept queue (511) overflows when thousands of devices reconnect at once, and
+    // the kernel then drops their connection attempts: each retries after 1 s, 3 s, 7 s, and some
+    // give up. A deep queue keeps them in line instead, well within the worker's 10 s timeout.
+    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => {
+      const info = server.address() as AddressInfo
+      resolvePromise({
+        url: `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`,
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done())
+            // Keep-alive sockets would hold close() open for their whole timeout.
+            if ('closeAllConnections' in server) server.closeAllConnections()
+          }),
+      })
+    })
   })
 }
+
+// Linux caps it at net.core.somaxconn (4096 by default since 5.4).
+const LISTEN_BACKLOG = 4096

@@ -1,4 +1,5 @@
 import type { CryptoKey } from '../src/core/index.ts'
+import { CheckAdmission } from './http/CheckAdmission.ts'
 import type { KeyService } from './keys/KeyService.ts'
 import { Metrics } from './observability/Metrics.ts'
 import { silentLogger } from './observability/logger.ts'
@@ -47,11 +48,16 @@ export interface AppDeps {
 export interface Limits {
   activationsPerAddress: RateLimit
   activationsPerLicense: RateLimit
+  /** Checks in progress at once, over all validate calls; more are refused with 429 (see CheckAdmission). */
+  checksInFlight: number
 }
 
 export const DEFAULT_LIMITS: Limits = {
   activationsPerAddress: { capacity: 20, perMinute: 10 },
   activationsPerLicense: { capacity: 10, perMinute: 5 },
+  // About a quarter of a second of work on 2 cores, a few seconds on a small VM: far below the
+  // worker's 10 s timeout either way, and above 4 concurrent batches of 100.
+  checksInFlight: 512,
 }
 
 export interface Services {
@@ -63,6 +69,7 @@ export interface Services {
   admin: AdminService
   telemetry: TelemetryService
   activationsPerAddress: RateLimiter
+  checkAdmission: CheckAdmission
   now: () => number
   adminToken: string
   rootPrivateKey: CryptoKey | undefined
@@ -100,6 +107,7 @@ export function createServices(deps: AppDeps): Services {
     admin: new AdminService(deps.store, manifests, deps.keyHashSecret, now),
     telemetry: new TelemetryService(deps.store, now),
     activationsPerAddress: limiter('activations-per-address', limits.activationsPerAddress),
+    checkAdmission: new CheckAdmission({ maxInFlight: limits.checksInFlight, now }),
     now,
     adminToken: deps.adminToken,
     rootPrivateKey: deps.rootPrivateKey,

@@ -13,6 +13,7 @@ export class Metrics {
   readonly requests: Counter<'method' | 'route' | 'status'>
   readonly requestSeconds: Histogram<'method' | 'route' | 'status'>
   readonly validations: Counter<'code'>
+  readonly validationsShed: Counter
   readonly activations: Counter<'kind' | 'code'>
   readonly seatLimitRefusals: Counter
   readonly telemetryReports: Counter<'outcome'>
@@ -39,6 +40,11 @@ export class Metrics {
       name: 'leeway_validations_total',
       help: 'Checks answered by POST /api/v1/validate, by outcome: ok (a fresh grant) or the error code',
       labelNames: ['code'],
+      registers,
+    })
+    this.validationsShed = new Counter({
+      name: 'leeway_validations_shed_total',
+      help: 'Checks turned away with 429 and Retry-After because too many were in progress (LEEWAY_MAX_CHECKS_IN_FLIGHT)',
       registers,
     })
     this.activations = new Counter({

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono'
 import * as v from 'valibot'
+import { ApiError } from '../../http/ApiError.ts'
 import { readBody } from '../../http/readBody.ts'
 import { checkSchema } from '../../http/schemas.ts'
 import type { Services } from '../../services.ts'
@@ -24,10 +25,28 @@ const ValidateBody = v.object({
 export function validateRoute(app: Hono, s: Services): void {
   app.post('/api/v1/validate', async (c) => {
     const body = await readBody(c, ValidateBody, MAX_VALIDATE_BODY_BYTES)
+    const admission = s.checkAdmission.admit(body.checks.length)
+    if (!admission.ok) {
+      s.metrics.validationsShed.inc(body.checks.length)
+      throw new ApiError(
+        'rate_limited',
+        'the license server is busy; try again after Retry-After',
+        {
+          retryAfterSeconds: admission.retryAfterSeconds,
+        },
+      )
+    }
     const verified: { product: string; policyVersion: number }[] = []
-    const answer = await s.licenses.validate(body.checks, {
-      onVerified: (claims) => verified.push({ product: claims.aud, policyVersion: claims.pol.v }),
-    })
+    let answer: Awaited<ReturnType<typeof s.licenses.validate>>
+    try {
+      answer = await s.licenses.validate(body.checks, {
+        onVerified: (claims) => verified.push({ product: claims.aud, policyVersion: claims.pol.v }),
+        // A device that gave up waiting will not read the answer: its remaining checks are skipped.
+        signal: c.req.raw.signal,
+      })
+    } finally {
+      admission.release()
+    }
     for (const result of answer.results) s.metrics.validations.inc({ code: resultCode(result) })
     if (body.telemetry === undefined) return c.json(answer)
     const telemetry = await recordTelemetry(s, body.telemetry, verified, c.get('requestId'))

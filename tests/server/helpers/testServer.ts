@@ -40,6 +40,7 @@ export const START = Date.UTC(2026, 2, 2, 9, 0, 0)
 export const GENEROUS_LIMITS: Limits = {
   activationsPerAddress: { capacity: 100_000, perMinute: 100_000 },
   activationsPerLicense: { capacity: 100_000, perMinute: 100_000 },
+  checksInFlight: 100_000,
 }
 
 /** The server's time, moved only by the test. */
