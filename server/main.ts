@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { createApp } from './app.ts'
 import type { DataDir } from './dataDir.ts'
 import { Metrics } from './observability/Metrics.ts'
-import { createLogger, logLevelFromEnv } from './observability/logger.ts'
+import { createLogger, logLevelFromEnv, stdoutDestination } from './observability/logger.ts'
 import type { AppDeps } from './services.ts'
 
 export interface RunningServer {
@@ -22,7 +22,7 @@ export async function listen(
       staticDir: options.staticDir,
       trustProxy: options.trustProxy ?? false,
       // JSON logs on stdout at LOG_LEVEL, and the process's own metrics beside the server's.
-      logger: createLogger({ level: logLevelFromEnv() }),
+      logger: createLogger({ level: logLevelFromEnv(), destination: stdoutDestination() }),
       metrics: new Metrics({ processMetrics: true }),
       ...overrides,
     }),

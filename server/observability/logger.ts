@@ -36,6 +36,15 @@ export function createLogger(
   )
 }
 
+/**
+ * Standard output for the server's logs, written asynchronously: lines that come while a write is
+ * under way go out together in the next one, instead of a blocking write of each line by the
+ * event loop. Whatever is still buffered is written at exit; a crash can lose the last lines.
+ */
+export function stdoutDestination(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false })
+}
+
 /** A logger that writes nothing: what an app gets when it is given none (tests, tools). */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' })
