@@ -1,5 +1,12 @@
+import { createHash } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { PROOF_TYP, signCompact, signProof, verifyProof } from '../../../src/core/index.ts'
+import {
+  PROOF_TYP,
+  proofNonce,
+  signCompact,
+  signProof,
+  verifyProof,
+} from '../../../src/core/index.ts'
 import { NOW, NOW_S, createTrustChain, newKey, outcomeOf } from './trustChain.ts'
 import type { Key, TrustChain } from './trustChain.ts'
 
@@ -72,5 +79,29 @@ describe('a proof that does not prove what it should', () => {
   ])('is proof_invalid: %s', async (_, make) => {
     const token = await make()
     expect(await outcomeOf(() => verify(token))).toBe('proof_invalid')
+  })
+})
+
+describe('proofNonce', () => {
+  const proofs = ['a.b.c', 'eyJ0eXAiOiJsZWV3YXktcHJvb2Yrand0In0.e30.sig', 'ü'.repeat(300)]
+
+  it.each(proofs)(
+    'is base64url of the first 128 bits of SHA-256 of the proof: %#',
+    async (proof) => {
+      const expected = createHash('sha256').update(proof, 'utf8').digest().subarray(0, 16)
+      expect(await proofNonce(proof)).toBe(expected.toString('base64url'))
+    },
+  )
+
+  it.each(proofs)(
+    'is the same with a SHA-256 of the caller’s (the server’s node:crypto): %#',
+    async (proof) => {
+      const nodeSha256 = (data: Uint8Array) => createHash('sha256').update(data).digest()
+      expect(await proofNonce(proof, nodeSha256)).toBe(await proofNonce(proof))
+    },
+  )
+
+  it('differs for proofs that differ in one character', async () => {
+    expect(await proofNonce('a.b.c')).not.toBe(await proofNonce('a.b.d'))
   })
 })
