@@ -25,9 +25,11 @@ const MAX_COMMIT_INTERVAL_MS = 25
  *
  * Works queue until the current turn of the event loop has run (`setImmediate`), so the checks
  * whose cryptography finished together commit together; a quiet server commits each at once. Under
- * load, a commit waits until `COMMIT_SPACING` times the previous commit's duration has passed since
- * that one began (the idea of PostgreSQL's `commit_delay`): at a few hundred checks a second, one
- * commit per check kept the event loop waiting on the disk for a quarter of its time.
+ * load, a commit waits until `COMMIT_SPACING` times the previous commit's duration has passed
+ * since that one began (the idea of PostgreSQL's `commit_delay`): at a few hundred checks a
+ * second, one commit per check kept the event loop waiting on the disk for a quarter of its time.
+ * A device's check takes milliseconds of HTTP and cryptography between its commits, so a lone
+ * client's commits do not wait.
  */
 export class GroupCommit<DB> {
   readonly #db: Kysely<DB>

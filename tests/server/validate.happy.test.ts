@@ -90,6 +90,30 @@ describe('a batch of checks in one call', () => {
   })
 })
 
+describe('checks of one device in one batch, worked on side by side', () => {
+  it('uses a proof once: the same check twice gets one fresh grant and one proof_invalid', async () => {
+    const license = await server.createLicense()
+    const device = await server.makeDevice()
+    const grant = (await server.activateOk(license.key, device)).grant
+    const check = await server.check(grant, device)
+    const body = await readJson<ValidateBody>(await server.validate([check, check, check]))
+    const codes = body.results.map((r) => (r.ok ? 'ok' : r.error.code))
+    expect(codes.filter((code) => code === 'ok')).toHaveLength(1)
+    expect(codes.filter((code) => code === 'proof_invalid')).toHaveLength(2)
+  })
+
+  it('gives two fresh proofs of one device two grants with different seqs', async () => {
+    const license = await server.createLicense()
+    const device = await server.makeDevice()
+    const grant = (await server.activateOk(license.key, device)).grant
+    const body = await readJson<ValidateBody>(
+      await server.validate([await server.check(grant, device), await server.check(grant, device)]),
+    )
+    const seqs = body.results.map((result) => claimsOf(grantOf(result)).seq)
+    expect(new Set(seqs)).toEqual(new Set([2, 3]))
+  })
+})
+
 describe('seq of a device', () => {
   it('only grows through check-ins, re-activation, suspension, deactivation and re-activation', async () => {
     const license = await server.createLicense()
