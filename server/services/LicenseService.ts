@@ -136,7 +136,7 @@ export class LicenseService {
         // The caller has gone: nothing of the rest is verified, used up or written.
         if (options.signal?.aborted) return
         try {
-          results[index] = await this.#validateOne(checks[index] as Check, options.onVerified)
+          results[index] = await this.#validateOne(checks[index] as Check, options)
         } catch (error) {
           unexpected ??= { error }
         }
@@ -152,17 +152,23 @@ export class LicenseService {
     }
   }
 
-  /** One check of `validate`: a fresh grant, or the refusal as a result (other errors throw). */
+  /**
+   * One check of `validate`: a fresh grant, or the refusal as a result (other errors throw);
+   * nothing if the caller has gone.
+   */
   async #validateOne(
     check: Check,
-    onVerified: ((claims: GrantClaims) => void) | undefined,
-  ): Promise<CheckResult> {
+    options: { onVerified?: ((claims: GrantClaims) => void) | undefined; signal?: AbortSignal },
+  ): Promise<CheckResult | undefined> {
     try {
       const { license, device, claims, now, proof } = await this.#verifyCheck(check)
+      // A device that gave up while its request waited to be read (a storm fills the kernel's
+      // accept queue) is seen gone only now: its proof stays unused, nothing is written or signed.
+      if (options.signal?.aborted) return undefined
       const checkIn = await this.#deps.store.checkInDevice(license.id, device.device_id, now, proof)
       // A replayed proof proves nothing; a device removed since still proved its license.
       if (!checkIn.ok && checkIn.reason === 'proof_replayed') throw refusal(checkIn.reason)
-      onVerified?.(claims)
+      options.onVerified?.(claims)
       if (!checkIn.ok) throw refusal(checkIn.reason)
       // The device accepts this grant's time as the server's only if it carries its proof's digest.
       const nonce = await proofNonce(check.proof, sha256)
