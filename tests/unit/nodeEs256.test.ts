@@ -1,6 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto'
 import type * as NodeCrypto from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { base64url } from 'jose'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { VerifierCache, nodeSigner, nodeVerifier } from '../../server/crypto/nodeEs256.ts'
@@ -22,6 +21,8 @@ import {
   outcomeOf,
 } from './crypto/trustChain.ts'
 import type { Key, TrustChain } from './crypto/trustChain.ts'
+import { hex, wycheproofCases, wycheproofFile } from '../fixtures/wycheproof/vectors.ts'
+import type { WycheproofVector } from '../fixtures/wycheproof/vectors.ts'
 
 // node:crypto as it is, except that a test may make `verify` call back with an error.
 const injected = vi.hoisted(() => ({ verifyError: undefined as Error | undefined }))
@@ -41,45 +42,10 @@ vi.mock('node:crypto', async (importOriginal) => {
 // The server's ES256 through node:crypto must accept and refuse exactly what WebCrypto (through
 // jose) does: a device or a grant never verifies on one path and not the other.
 
-interface Vector {
-  tcId: number
-  msg: string
-  sig: string
-  result: 'valid' | 'invalid' | 'acceptable'
-}
+const wycheproof = wycheproofFile
+const vectors = wycheproofCases
 
-interface Group {
-  publicKey: { wx: string; wy: string }
-  tests: Vector[]
-}
-
-const wycheproof = JSON.parse(
-  readFileSync(
-    new URL('../fixtures/wycheproof/ecdsa_secp256r1_sha256_p1363_test.json', import.meta.url),
-    'utf8',
-  ),
-) as { numberOfTests: number; testGroups: Group[] }
-
-const hex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'))
-
-/** A coordinate as JWK wants it: exactly 32 bytes (Wycheproof writes it as an ASN.1 integer). */
-function coordinate(text: string): string {
-  const bytes = hex(text.padStart(64, '0'))
-  return base64url.encode(bytes.subarray(bytes.length - 32))
-}
-
-const vectors = wycheproof.testGroups.flatMap((group) => {
-  const jwk: PublicJwk = {
-    kty: 'EC',
-    crv: 'P-256',
-    x: coordinate(group.publicKey.wx),
-    y: coordinate(group.publicKey.wy),
-  }
-  return group.tests.map((vector) => ({ jwk, vector }))
-})
-
-/** What `nodeVerifier(jwk).verify` answers for each vector, by tcId; a rejection is recorded. */
-async function nodeAnswers(result: Vector['result']): Promise<Map<number, unknown>> {
+async function nodeAnswers(result: WycheproofVector['result']): Promise<Map<number, unknown>> {
   const verifiers = new Map<PublicJwk, Es256Verifier>()
   const answers = new Map<number, unknown>()
   for (const { jwk, vector } of vectors) {

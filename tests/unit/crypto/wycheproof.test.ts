@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs'
 import { base64url } from 'jose'
 import type { JWK } from 'jose'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { importKey, verifyCompact } from '../../../src/core/index.ts'
 import type { CryptoKey } from '../../../src/core/index.ts'
 import { outcomeOf } from './trustChain.ts'
+import { hex, wycheproofCases, wycheproofFile } from '../../fixtures/wycheproof/vectors.ts'
+import type { WycheproofVector } from '../../fixtures/wycheproof/vectors.ts'
 
 // Project Wycheproof's ECDSA P-256/SHA-256 vectors in IEEE P1363 form (r ‖ s, as JWS ES256 uses),
 // copied into tests/fixtures/wycheproof (see its README for the origin). Run on both WebCrypto
@@ -21,50 +22,11 @@ import { outcomeOf } from './trustChain.ts'
 // to carry some, they must be rejected: ES256 fixes the 64-byte r ‖ s form (RFC 7518 §3.4) and
 // Leeway signs only in that form, so leniency would buy nothing.
 
-interface Vector {
-  tcId: number
-  comment: string
-  flags: string[]
-  msg: string
-  sig: string
-  result: 'valid' | 'invalid' | 'acceptable'
-}
-
-interface Group {
-  publicKey: { curve: string; wx: string; wy: string }
-  publicKeyJwk?: JWK
-  sha: string
-  tests: Vector[]
-}
-
-const file = JSON.parse(
-  readFileSync(
-    new URL('../../fixtures/wycheproof/ecdsa_secp256r1_sha256_p1363_test.json', import.meta.url),
-    'utf8',
-  ),
-) as { numberOfTests: number; testGroups: Group[] }
-
+type Vector = WycheproofVector
 const ES256 = { name: 'ECDSA', hash: 'SHA-256' }
-const hex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'))
+const file = wycheproofFile
+const cases = wycheproofCases
 
-/** A coordinate as JWK wants it: exactly 32 bytes (Wycheproof writes it as an ASN.1 integer). */
-function coordinate(text: string): string {
-  const bytes = hex(text.padStart(64, '0'))
-  return base64url.encode(bytes.subarray(bytes.length - 32))
-}
-
-function jwkOf(group: Group): JWK {
-  return {
-    kty: 'EC',
-    crv: 'P-256',
-    x: coordinate(group.publicKey.wx),
-    y: coordinate(group.publicKey.wy),
-  }
-}
-
-const cases = file.testGroups.flatMap((group) =>
-  group.tests.map((vector) => ({ group, vector, jwk: jwkOf(group) })),
-)
 const byResult = (result: Vector['result']) => cases.filter((c) => c.vector.result === result)
 const valid = byResult('valid')
 const invalid = byResult('invalid')
