@@ -1,5 +1,5 @@
 import { SINGLE_CONNECTIONS } from '../sections/validateThroughput.ts'
-import { count, kB, percent, times } from '../support/format.ts'
+import { count, kB, ms, percent } from '../support/format.ts'
 import type { Results, Row } from './Results.ts'
 
 const micro = (perSecond: number) => `${Math.round(1e6 / perSecond).toLocaleString('en-US')} µs`
@@ -31,14 +31,12 @@ export function limitNotes(results: Results, rows: readonly Row[]): string[] {
     )
   }
   if (unmet.has('5') && storm && throughput) {
-    const capacity = throughput.single.small.requestsPerSecond.median
     const arrivals = storm.devices / (storm.jitterWindowMs / 1000)
     const run = storm.jittered
     notes.push(
-      `5: the server completes about ${count(capacity)} validations/s; ${count(storm.devices)} devices spread over ${storm.jitterWindowMs / 1000} s arrive at about ${count(arrivals)}/s, so requests queue past the worker's ${storm.requestTimeoutMs / 1000} s timeout ` +
-        `(${count(run.outcomes.timeout)} timeouts with jitter, ${count(storm.allAtOnce.outcomes.timeout)} all at once), and the server still did ${count(run.wastedValidations + storm.allAtOnce.wastedValidations)} validations nobody was waiting for. ` +
-        'Change: the throughput of item 3 first; then shed load instead of queueing: cap validations in flight and answer 429 with a Retry-After spread over the expected drain time (the worker honours it, and a 429 is within the budget), and skip requests whose client has gone. ' +
-        "The worker's online/sync path skips the backoff entirely (reconnected: true), so a network restored for many devices at once arrives as the all-at-once storm: a small random delay there would spread it.",
+      `5: with jitter, ${count(storm.devices)} devices arrive at about ${count(arrivals)}/s over ${storm.jitterWindowMs / 1000} s, each over a new connection, and the server keeps up on average (all fresh by ${run.allFreshMs === null ? 'never' : `${(run.allFreshMs / 1000).toFixed(1)} s`}), but it runs near its capacity: on these 2 cores, shared with the 10,000 simulated devices, the server's event loop spends ${us(throughput.cpuPerCheck.serverMainThread)} on a check over a kept-alive connection (item 3), and more over a new connection with a device key it has not seen yet, so random bunching of arrivals builds queues of up to ${count(run.peakInFlight)} requests, and the p99 (${ms(run.latencyMs.p99)}) is that queue's wait, against a median of ${ms(run.latencyMs.median)}. ` +
+        `The queue forms in the kernel's accept queue, before the server has read a request, so load shedding (which counts checks in progress) does not see it (${count(run.outcomes.rateLimited)} × 429 here; all at once it turned ${count(storm.allAtOnce.outcomes.rateLimited)} away). ` +
+        'What would lift it: fewer milliseconds per validation on the event loop (item 3), more cores or instances (several instances share PostgreSQL), or a proxy in front that reuses connections to the server.',
     )
   }
   const retry = browser?.retry
@@ -52,61 +50,45 @@ export function limitNotes(results: Results, rows: readonly Row[]): string[] {
   if (unmet.has('6') && sizes) {
     const parts = sizes.workerParts
       .slice(0, 4)
-      .map((part) => `${part.name} ${kB(part.gzip)}`)
+      .map((part) => `${part.name} ${kB(part.gzip)} (${percent(part.gzipShare)})`)
       .join(', ')
-    const dexie = sizes.workerParts.find((part) => part.name === 'dexie')
-    notes.push(
-      `6: the worker (${kB(sizes.worker.gzip)}) is mostly ${parts}` +
-        (dexie
-          ? `; Dexie alone is ${percent(dexie.gzipShare)} of it and its whole build is bundled (it does not tree-shake). `
-          : '. ') +
-        (sizes.workerWithIdbGzip !== null && sizes.idbGzip !== null
-          ? `Change: the store on idb (${kB(sizes.idbGzip)}, already installed through workbox-background-sync) or raw IndexedDB instead of Dexie: about ${kB(sizes.workerWithIdbGzip)}.`
-          : ''),
-    )
+    notes.push(`6: the worker (${kB(sizes.worker.gzip)}) is mostly ${parts}.`)
   }
   return notes
 }
 
-/** Item 3: where a check's time goes, and what each change would save, from this run's figures. */
+/** Item 3: where a check's time goes, and what limits the rate, from this run's figures. */
 function throughputNotes(results: Results, unmet: ReadonlySet<string>): string[] {
   const { crypto, storeWrites, inProcessValidate: inProcess, throughput, machine } = results
   if (!crypto || !storeWrites || !inProcess) return []
-  const perCheck = 1e6 / inProcess.rate.median
   const store = inProcess.storeMsPerCheck
-  const writes = ((store.rememberProof ?? 0) + (store.checkInDevice ?? 0)) * 1000
+  const writes = (store.checkInDevice ?? 0) * 1000
   const reads = ((store.findLicense ?? 0) + (store.findDevice ?? 0)) * 1000
-  const productCrypto = 1e6 / crypto.productPath.median
-  const nodeCrypto = 1e6 / crypto.nodeCrypto.median
-  const grouped = 1e6 / storeWrites.groupOf32.median
   const shares = Object.entries(inProcess.profile)
     .slice(0, 6)
     .map(([category, share]) => `${category} ${percent(share)}`)
     .join(', ')
   const notes = [
     `3: one check at a time through the Hono app in one process (no HTTP): ${micro(inProcess.rate.median)} per check. ` +
-      `Store calls timed in place: writes (remember the proof, bump seq: two commits, synchronous=FULL) ${us(writes)}, reads ${us(reads)}. ` +
-      `The product's cryptography alone (jose/WebCrypto; the device JWK imported on every proof) ${us(productCrypto)}; the same three signature operations with node:crypto ${us(nodeCrypto)}, with jose and keys imported once ${micro(crypto.jose.median)}. ` +
-      `Main thread profile: ${shares}. ` +
-      `Single ES256 operations here: node:crypto signs ${times(crypto.operations.signNode.median / crypto.operations.signJose.median)} and verifies ${times(crypto.operations.verifyNode.median / crypto.operations.verifyJose.median)} as fast as jose (${count(crypto.operations.signNode.median)} against ${count(crypto.operations.signJose.median)} signatures/s, ${count(crypto.operations.verifyNode.median)} against ${count(crypto.operations.verifyJose.median)} verifications/s).`,
+      `Store calls timed in place: the check-in (proof and device in one commit, synchronous=FULL; checks this close together also wait out the group commit's spacing) ${us(writes)}, reads ${us(reads)}; with 32 check-ins in flight the group commit makes ${count(storeWrites.productConcurrent.median)}/s against ${count(storeWrites.product.median)}/s one at a time. ` +
+      `The product's cryptography for one check, alone: ${micro(crypto.productPath.median)} (node:crypto on the thread pool, device keys cached); the same three signature operations called synchronously ${micro(crypto.nodeCrypto.median)}, with jose (WebCrypto) ${micro(crypto.jose.median)}. ` +
+      `Main thread profile: ${shares}.`,
   ]
   if (throughput) {
     const rps = throughput.single.small.requestsPerSecond.median
+    const cpu = throughput.cpuPerCheck
+    const spent = cpu.serverAllThreads + cpu.loadGenerator
     notes.push(
-      `3: over HTTP with ${SINGLE_CONNECTIONS} connections the server did ${count(rps)}/s (${micro(rps)} per check): the rest is HTTP, connection handling and two cores shared with autocannon (and with whatever else ran: load average ${machine.loadAtStart.toFixed(1)} at the start).`,
+      `3: over HTTP with ${SINGLE_CONNECTIONS} connections the server did ${count(rps)}/s. CPU per check: the server's event loop ${us(cpu.serverMainThread)}, the server in all (with the cryptography on libuv's thread pool) ${us(cpu.serverAllThreads)}, autocannon ${us(cpu.loadGenerator)}: ${us(spent)} per check on ${machine.cores} cores caps the rate near ${count((machine.cores * 1e6) / spent)}/s (load average ${machine.loadAtStart.toFixed(1)} at the start).`,
     )
-  }
-  if (unmet.has('3')) {
-    const saved = Math.max(0, productCrypto - nodeCrypto) + Math.max(0, writes - grouped)
-    const after = Math.max(perCheck - saved, 1)
-    const needed = 1e6 / (0.6 * crypto.nodeCrypto.median)
-    notes.push(
-      `3: 60 % of the limit leaves ${us(needed)} of server time per check. Changes, with what each saves here: ` +
-        `ES256 through node:crypto with KeyObjects cached per signing key and per device key, WebCrypto kept in the browser (≈ ${us(productCrypto - nodeCrypto)}); ` +
-        `a check's two writes in one transaction (${count(storeWrites.oneCommit.median)}/s against ${count(storeWrites.twoCommits.median)}/s for two commits) and group commit of the checks in flight, each answered after its commit (32 per commit: ${count(storeWrites.groupOf32.median)}/s, ≈ ${us(writes - grouped)}); ` +
-        `prepared statements kept instead of one per query (Kysely's SQLite driver prepares every time). ` +
-        `With the first two, about ${us(after)} per check in process (≈ ${count(1e6 / after)}/s, ${percent(1e6 / after / crypto.nodeCrypto.median)} of the limit): the budget also needs the per-request overhead (Hono, valibot, Kysely, JSON) cut, or validation spread over more cores (node:cluster; SQLite in WAL takes concurrent readers, and one writer with group commit).`,
-    )
+    if (unmet.has('3')) {
+      const needed = (machine.cores * 1e6) / (0.6 * crypto.nodeCrypto.median)
+      notes.push(
+        `3: 60 % of the limit (${count(0.6 * crypto.nodeCrypto.median)}/s) leaves ${us(needed)} of CPU per check for server and load generator together, of which the signatures alone take about ${us(1e6 / crypto.nodeCrypto.median)}. ` +
+          'What is left to cut is the per-request work of the event loop: HTTP parsing, Hono, valibot, Kysely building each query, JSON and base64 of the tokens, the request log line, and a commit per few checks. ' +
+          'Beyond that, more cores: node:cluster over one SQLite file (WAL takes concurrent readers and one writer) or several instances on PostgreSQL.',
+      )
+    }
   }
   return notes
 }

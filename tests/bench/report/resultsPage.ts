@@ -42,14 +42,18 @@ ${notes.length === 0 ? 'Every budget is met.' : notes.map((note) => `- ${note}`)
    autocannon in the bench's process (32 connections; 4 for batches), a fixed number of requests per run, each with
    distinct pre-signed proofs (proofs are single-use). Every answer is checked for a fresh grant. The limit is
    the three signature operations of a check (verify the proof, verify the grant, sign the new grant) with
-   node:crypto, one at a time in one process.
+   node:crypto, one at a time in one process. The server logs a JSON line per request at its default level,
+   into a file. CPU per check: the server's main thread and all its threads from /proc, autocannon's own
+   \`process.cpuUsage()\`.
 4. **Scale.** The same against a store of 1,000,000 licenses and devices (inserted with direct SQL in one
    transaction), in runs alternating with the 10,000 store; resident memory read from /proc every 200 ms.
 5. **Storm.** 10,000 devices with real P-256 keys and grants, each over a connection of its own, with the
    worker's 10 s request timeout; on failure they retry with the worker's backoff (full jitter), on 429 after
-   Retry-After. All at once: every device at t = 0 (the network came back for all of them: the worker's
+   Retry-After. Each storm has a fresh server process, first warmed by the idle series below. All at once: every
+   device at t = 0 (the network came back for all of them: the worker's
    online/sync path skips the backoff). With jitter: each device had failed 4 times in the outage, so its next
-   try is \`backoffDelay(4)\`, uniform over 16 s. Every grant brought back is verified as the worker would
+   try is \`backoffDelay(4)\`, uniform over 16 s; three such runs, each on its own server, and the one with the median p99
+   is shown (the server runs near its capacity there, and one run's p99 swings with the bunching of arrivals). Every grant brought back is verified as the worker would
    (signature, device binding, the proof's nonce, a higher seq). Idle baseline: 300 checks one at a time.
    Beside it, the real worker in Chromium: one device's validate calls for 10 s after its re-check meets a
    server answering 503, with the Background Sync events Chromium dispatched (CDP \`BackgroundService\`),

@@ -193,7 +193,9 @@ function stormRows(results: Results): Row[] {
     rows.push(
       row(
         '5',
-        `storm ${name}: p99 latency (${count(run.requests)} requests; first ones sent within ${(run.firstRequestsSentMs / 1000).toFixed(1)} s)`,
+        jittered
+          ? `storm ${name}: p99 latency, median of ${storm.jitteredP99s.length} runs (${storm.jitteredP99s.map((p99) => ms(p99)).join(', ')})`
+          : `storm ${name}: p99 latency (${count(run.requests)} requests; first ones sent within ${(run.firstRequestsSentMs / 1000).toFixed(1)} s)`,
         ms(run.latencyMs.p99),
         idle,
         times(ratio),

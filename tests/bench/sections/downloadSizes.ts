@@ -38,9 +38,6 @@ export interface DownloadSizes {
   precache: { entries: number; bytes: number; gzip: number; files: FileSize[] }
   totals: { appJsGzip: number; cssGzip: number; allJsGzip: number }
   workerParts: WorkerPart[]
-  /** The worker with Dexie replaced by `idb` (a thin IndexedDB wrapper), estimated. */
-  workerWithIdbGzip: number | null
-  idbGzip: number | null
 }
 
 /** Item 6: gzip (level 9) and brotli sizes of a build, and what the worker is made of. */
@@ -75,8 +72,6 @@ export async function measureDownloadSizes(
   const appJsGzip = sum(appJs, 'gzip')
 
   const workerParts = await workerComposition(rootJwk, worker.gzip)
-  const idbGzip = await bundleGzip(`export { openDB, deleteDB } from 'idb'`).catch(() => null)
-  const dexie = workerParts.find((part) => part.name === 'dexie')
   return {
     worker,
     appJs,
@@ -90,9 +85,6 @@ export async function measureDownloadSizes(
     },
     totals: { appJsGzip, cssGzip: sum(css, 'gzip'), allJsGzip: appJsGzip + worker.gzip },
     workerParts,
-    workerWithIdbGzip:
-      dexie && idbGzip !== null ? Math.round(worker.gzip - dexie.gzip + idbGzip) : null,
-    idbGzip,
   }
 }
 
@@ -142,17 +134,9 @@ function partName(id: string): string {
   return path.length > 2 ? path.slice(0, 2).join('/') : path.join('/')
 }
 
-async function bundleGzip(source: string): Promise<number> {
-  // A file name that does not exist: the plugin below answers for it.
-  const output = await bundle(join(REPO_ROOT, 'bench-virtual-entry.js'), {}, source)
-  const code = output.map((chunk) => (chunk.type === 'chunk' ? chunk.code : '')).join('')
-  return gzipSync(code, { level: 9 }).length
-}
-
 async function bundle(
   entry: string,
   define: Record<string, unknown>,
-  virtualSource?: string,
 ): Promise<(Rolldown.OutputChunk | Rolldown.OutputAsset)[]> {
   const result = await build({
     configFile: false,
@@ -160,15 +144,6 @@ async function bundle(
     logLevel: 'silent',
     publicDir: false,
     define: { ...define, 'process.env.NODE_ENV': JSON.stringify('production') },
-    plugins: virtualSource
-      ? [
-          {
-            name: 'bench:virtual-entry',
-            resolveId: (id) => (id === entry ? id : null),
-            load: (id) => (id === entry ? virtualSource : null),
-          },
-        ]
-      : [],
     build: {
       write: false,
       minify: true,

@@ -15,6 +15,7 @@ export const PRIOR_FAILURES = 4
 const IDLE_CALLS = 300
 const WARM_UP_CALLS = 50
 const DEADLINE_MS = 90_000
+const JITTERED_RUNS = 3
 
 export type StormSummary = Omit<StormRun, 'answers'> & {
   verified: number
@@ -34,14 +35,17 @@ export interface StormResults {
   /** One device at a time on an idle server, each over a new connection. */
   idle: Summary
   allAtOnce: StormSummary
+  /** The run with jitter whose p99 is the median of `jitteredP99s`. */
   jittered: StormSummary
+  /** The p99 of each run with jitter, in the order they ran. */
+  jitteredP99s: number[]
 }
 
 /**
  * Item 5: every device of the store reconnects, once all at once (the network came back for all:
  * the worker's `online` and sync paths skip the backoff), and once spread by the worker's full
- * jitter after an outage long enough for four failures. A fresh server process for each; the idle
- * latency is measured on the first before its storm.
+ * jitter after an outage long enough for four failures. A fresh server process for each, warmed
+ * by a series of single checks; the idle latency is that series on the first.
  */
 export async function measureStorm(
   seeded: SeededStore,
@@ -58,10 +62,10 @@ export async function measureStorm(
     const server = await LicenseServerProcess.start(seeded.dir)
     let run: StormRun
     try {
-      if (withIdle) {
-        log('  idle server: one check at a time')
-        await idleLatency(server.url, devices, idle)
-      }
+      // A running server is warm: each storm's fresh process first answers the idle series (timed
+      // for the first storm only), so neither storm meets a cold JIT.
+      log(withIdle ? '  idle server: one check at a time' : '  warm-up: one check at a time')
+      await idleLatency(server.url, devices, withIdle ? idle : [])
       log(`  ${devices.length} devices ${name}`)
       run = await reconnectStorm({
         url: server.url,
@@ -75,7 +79,7 @@ export async function measureStorm(
       // A fresh process for each storm: the first may leave a backlog of abandoned requests.
       await server.stop()
     }
-    const idleValidations = withIdle ? WARM_UP_CALLS + IDLE_CALLS : 0
+    const idleValidations = WARM_UP_CALLS + IDLE_CALLS
     const serverValidations = validationsDone(seeded.dir) - before - idleValidations
     const { answers, ...figures } = run
     const { verified, problems } = await verifyFreshGrants(answers, seeded.rootPublicJwk)
@@ -88,11 +92,21 @@ export async function measureStorm(
     }
   }
   const allAtOnce = await storm('all at once', () => 0, true)
-  const jittered = await storm(
-    'spread by the worker’s backoff jitter',
-    () => backoffDelay(PRIOR_FAILURES, Math.random),
-    false,
-  )
+  // Near the server's capacity, the p99 with jitter swings from run to run with the bunching of
+  // random arrivals: the run with the median p99 of several stands for all of them.
+  const jitteredRuns: StormSummary[] = []
+  for (let run = 1; run <= JITTERED_RUNS; run++) {
+    jitteredRuns.push(
+      await storm(
+        `spread by the worker’s backoff jitter (run ${run} of ${JITTERED_RUNS})`,
+        () => backoffDelay(PRIOR_FAILURES, Math.random),
+        false,
+      ),
+    )
+  }
+  const byP99 = [...jitteredRuns].sort((a, b) => a.latencyMs.p99 - b.latencyMs.p99)
+  const jittered = byP99[Math.floor(byP99.length / 2)] ?? jitteredRuns[0]
+  if (!jittered) throw new Error('no storm with jitter ran')
   return {
     devices: devices.length,
     requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
@@ -101,6 +115,7 @@ export async function measureStorm(
     idle: summarize(idle),
     allAtOnce,
     jittered,
+    jitteredP99s: jitteredRuns.map((run) => run.latencyMs.p99),
   }
 }
 

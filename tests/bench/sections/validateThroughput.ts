@@ -22,8 +22,16 @@ export interface LoadSeries {
   failedChecks: number
 }
 
+/** CPU time per check during the single-check runs on the small store, in µs. */
+export interface CpuPerCheck {
+  serverMainThread: number
+  serverAllThreads: number
+  loadGenerator: number
+}
+
 export interface ThroughputResults {
   runSeconds: number
+  cpuPerCheck: CpuPerCheck
   single: { small: LoadSeries; large: LoadSeries }
   batch: LoadSeries
   /** Resident memory of the server on the large store, sampled every 200 ms under load. */
@@ -81,9 +89,19 @@ export async function measureValidateThroughput(
     const requests = clamp(Math.round(rate * RUN_SECONDS), 300, 60_000)
     const smallRuns: LoadRun[] = []
     const largeRuns: LoadRun[] = []
+    const cpu = { serverMainThread: 0, serverAllThreads: 0, loadGenerator: 0, checks: 0 }
     for (let i = 0; i < RUNS; i++) {
       smallSampler.start()
-      smallRuns.push(await run(small, smallServer, single(requests)))
+      const server0 = smallServer.cpu()
+      const generator0 = process.cpuUsage()
+      const smallRun = await run(small, smallServer, single(requests))
+      const generator = process.cpuUsage(generator0)
+      const server1 = smallServer.cpu()
+      cpu.serverMainThread += server1.mainMicros - server0.mainMicros
+      cpu.serverAllThreads += server1.totalMicros - server0.totalMicros
+      cpu.loadGenerator += generator.user + generator.system
+      cpu.checks += smallRun.checks
+      smallRuns.push(smallRun)
       smallSampler.stop()
       largeSampler.start()
       largeRuns.push(await run(large, largeServer, single(requests)))
@@ -103,6 +121,11 @@ export async function measureValidateThroughput(
       batchRuns.push(await run(small, smallServer, batch(batchRequests)))
     return {
       runSeconds: RUN_SECONDS,
+      cpuPerCheck: {
+        serverMainThread: cpu.serverMainThread / cpu.checks,
+        serverAllThreads: cpu.serverAllThreads / cpu.checks,
+        loadGenerator: cpu.loadGenerator / cpu.checks,
+      },
       single: { small: series(smallRuns), large: series(largeRuns) },
       batch: series(batchRuns),
       largeMemory: largeSampler.memory,

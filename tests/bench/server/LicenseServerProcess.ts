@@ -1,9 +1,12 @@
 import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const ENTRY = fileURLToPath(new URL('./licenseServer.ts', import.meta.url))
+// Linux reports CPU time in clock ticks of 1/100 s (USER_HZ) on every common architecture.
+const MICROS_PER_TICK = 10_000
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
 /** Resident memory of a process, in bytes: now, and the most it ever held (high-water mark). */
@@ -26,11 +29,16 @@ export class LicenseServerProcess {
   }
 
   static async start(dataDir: string): Promise<LicenseServerProcess> {
+    // As `leeway serve` runs: a JSON line per request at the default level, here into a file of
+    // the data folder (a terminal would cost more than a deployment's log collector does).
+    const log = openSync(join(dataDir, 'server.log'), 'a')
     const child = fork(ENTRY, [dataDir], {
       cwd: REPO_ROOT,
       execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', log, 'inherit', 'ipc'],
     })
+    closeSync(log)
     const url = await new Promise<string>((resolve, reject) => {
       const onMessage = (message: { type?: string; url?: string }) => {
         if (message.type !== 'listening' || !message.url) return
@@ -63,6 +71,23 @@ export class LicenseServerProcess {
       this.#child.send({ type: 'memory' })
     })
     return { rss, peakRss: NaN }
+  }
+
+  /**
+   * CPU time the process has used so far, in µs: its main thread (the event loop) and all its
+   * threads (with libuv's thread pool, where the cryptography runs). Linux only; NaN elsewhere.
+   */
+  cpu(): { mainMicros: number; totalMicros: number } {
+    const read = (path: string) => {
+      if (!existsSync(path)) return NaN
+      // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks.
+      const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? []
+      return (Number(fields[11]) + Number(fields[12])) * MICROS_PER_TICK
+    }
+    return {
+      mainMicros: read(`/proc/${this.pid}/task/${this.pid}/stat`),
+      totalMicros: read(`/proc/${this.pid}/stat`),
+    }
   }
 
   /** Asks the server to close; kills it (this child only) if it has not exited within 5 s. */
