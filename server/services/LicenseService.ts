@@ -129,14 +129,27 @@ export class LicenseService {
     // The checks of a batch run side by side, a few at a time: their cryptography shares the
     // thread pool and their check-ins share commits. Results keep the order of the checks.
     const results: (CheckResult | undefined)[] = new Array<undefined>(checks.length)
+    // A proof sent twice in one batch is worked on in order, as if alone: the first use wins.
+    const sameProofBefore = new Map<string, Promise<unknown>>()
     let next = 0
     let unexpected: { error: unknown } | undefined
     const worker = async () => {
       for (let index = next++; index < checks.length && !unexpected; index = next++) {
         // The caller has gone: nothing of the rest is verified, used up or written.
         if (options.signal?.aborted) return
+        const check = checks[index] as Check
+        const proofKey = proofReplayKey(check.proof)
+        const before = sameProofBefore.get(proofKey)
+        const current = (async () => {
+          await before
+          return this.#validateOne(check, options)
+        })()
+        sameProofBefore.set(
+          proofKey,
+          current.catch(() => undefined),
+        )
         try {
-          results[index] = await this.#validateOne(checks[index] as Check, options)
+          results[index] = await current
         } catch (error) {
           unexpected ??= { error }
         }

@@ -91,15 +91,18 @@ describe('a batch of checks in one call', () => {
 })
 
 describe('checks of one device in one batch, worked on side by side', () => {
-  it('uses a proof once: the same check twice gets one fresh grant and one proof_invalid', async () => {
+  it('uses a proof once: of the same check three times, the first gets a fresh grant', async () => {
     const license = await server.createLicense()
     const device = await server.makeDevice()
     const grant = (await server.activateOk(license.key, device)).grant
     const check = await server.check(grant, device)
     const body = await readJson<ValidateBody>(await server.validate([check, check, check]))
-    const codes = body.results.map((r) => (r.ok ? 'ok' : r.error.code))
-    expect(codes.filter((code) => code === 'ok')).toHaveLength(1)
-    expect(codes.filter((code) => code === 'proof_invalid')).toHaveLength(2)
+    // In order, as if each were alone: the first use wins, whatever the backend's timing.
+    expect(body.results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+      'ok',
+      'proof_invalid',
+      'proof_invalid',
+    ])
   })
 
   it('gives two fresh proofs of one device two grants with different seqs', async () => {
