@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import type { Es256Signer, Es256Verifier, JWK, PublicJwk } from '../../src/core/index.ts'
+import { LruCache } from '../lruCache.ts'
 
 // ES256 for the server's hot path through node:crypto: signing and verifying take about a third
 // of the time they take through jose's WebCrypto path on Node 20, and with a callback they run on
@@ -51,27 +52,14 @@ function assertP256(key: KeyObject): void {
  * cost a fixed amount of memory.
  */
 export class VerifierCache {
-  readonly #limit: number
-  readonly #entries = new Map<string, Es256Verifier>()
+  readonly #entries: LruCache<string, Es256Verifier>
 
   constructor(limit = 10_000) {
-    this.#limit = limit
+    this.#entries = new LruCache(limit)
   }
 
   /** The verifier for `jwkText` (a stored device key); throws as `nodeVerifier` does. */
   get(jwkText: string, parse: (text: string) => PublicJwk): Es256Verifier {
-    const cached = this.#entries.get(jwkText)
-    if (cached) {
-      this.#entries.delete(jwkText)
-      this.#entries.set(jwkText, cached)
-      return cached
-    }
-    const verifier = nodeVerifier(parse(jwkText))
-    this.#entries.set(jwkText, verifier)
-    if (this.#entries.size > this.#limit) {
-      const oldest = this.#entries.keys().next().value
-      if (oldest !== undefined) this.#entries.delete(oldest)
-    }
-    return verifier
+    return this.#entries.getOrCreate(jwkText, (text) => nodeVerifier(parse(text)))
   }
 }

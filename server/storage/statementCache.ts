@@ -1,4 +1,5 @@
 import type { SqliteDatabase, SqliteStatement } from 'kysely'
+import { LruCache } from '../lruCache.ts'
 
 /**
  * Keeps better-sqlite3's prepared statements for reuse: Kysely's SQLite driver prepares every
@@ -7,23 +8,9 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely'
  * connection behind a mutex).
  */
 export function withStatementCache(database: SqliteDatabase, size = 500): SqliteDatabase {
-  const statements = new Map<string, SqliteStatement>()
+  const statements = new LruCache<string, SqliteStatement>(size)
   return {
-    prepare(text) {
-      const cached = statements.get(text)
-      if (cached) {
-        statements.delete(text)
-        statements.set(text, cached)
-        return cached
-      }
-      const statement = database.prepare(text)
-      statements.set(text, statement)
-      if (statements.size > size) {
-        const oldest = statements.keys().next().value
-        if (oldest !== undefined) statements.delete(oldest)
-      }
-      return statement
-    },
+    prepare: (text) => statements.getOrCreate(text, (sql) => database.prepare(sql)),
     close() {
       statements.clear()
       database.close()
