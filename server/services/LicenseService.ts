@@ -142,7 +142,7 @@ export class LicenseService {
         const before = sameProofBefore.get(proofKey)
         const current = (async () => {
           await before
-          return this.#validateOne(check, options)
+          return this.#validateOne(check, proofKey, options)
         })()
         sameProofBefore.set(
           proofKey,
@@ -171,10 +171,11 @@ export class LicenseService {
    */
   async #validateOne(
     check: Check,
+    proofKey: string,
     options: { onVerified?: ((claims: GrantClaims) => void) | undefined; signal?: AbortSignal },
   ): Promise<CheckResult | undefined> {
     try {
-      const { license, device, claims, now, proof } = await this.#verifyCheck(check)
+      const { license, device, claims, now, proof } = await this.#verifyCheck(check, proofKey)
       // A device that gave up while its request waited to be read (a storm fills the kernel's
       // accept queue) is seen gone only now: its proof stays unused, nothing is written or signed.
       if (options.signal?.aborted) return undefined
@@ -320,7 +321,10 @@ export class LicenseService {
    * Verifies a grant we signed and the device's proof of possession; the caller must use the
    * proof up (remember it) before acting on it, which refuses replays.
    */
-  async #verifyCheck(check: { grant: string; proof: string }): Promise<{
+  async #verifyCheck(
+    check: { grant: string; proof: string },
+    proofKey: string = proofReplayKey(check.proof),
+  ): Promise<{
     license: LicenseRow
     device: DeviceRow
     claims: GrantClaims
@@ -353,7 +357,7 @@ export class LicenseService {
     )
     // Keyed on what was signed, not on its spelling: see proofReplayKey.
     const proof: UsedProof = {
-      hash: createHash('sha256').update(proofReplayKey(check.proof)).digest('base64url'),
+      hash: createHash('sha256').update(proofKey).digest('base64url'),
       expiresAt: now + 2 * PROOF_MAX_SKEW_SECONDS * 1000,
     }
     return { license, device, claims, now, proof }
