@@ -18,8 +18,13 @@ export interface EvaluateInput {
   lastSeen?: number | null
   /** What the last attempt to reach the server found; `online` features need `online`. */
   connectivity?: Connectivity
-  /** Why a stored grant was unusable (a core error code). */
+  /** Why a stored grant was unusable (a core error code), or why it is suspect. */
   problem?: string | null
+  /**
+   * The store's own record of `lastSeen` is gone, or the grant was written back over a newer one:
+   * the clock cannot be vouched for, so the state is `clockSuspect` whatever the clock reads.
+   */
+  storeSuspect?: boolean
   /** Features to list, all off, when there is no grant to name them. */
   catalog?: Readonly<Record<string, OfflineClass>>
 }
@@ -36,7 +41,7 @@ export function evaluate(input: EvaluateInput): LicenseState {
   const { grant, now } = input
   const lastSeen = input.lastSeen ?? null
   const connectivity = input.connectivity ?? 'offline'
-  const clockSuspect = isClockSuspect(now, lastSeen)
+  const clockSuspect = isClockSuspect(now, lastSeen) || input.storeSuspect === true
   const t = Math.max(now, lastSeen ?? now)
 
   if (!grant) return unlicensed(input, connectivity, clockSuspect)

@@ -25,6 +25,8 @@ import type {
   RequestCodeResponse,
   ServedLicenseState,
 } from '../../src/core/index.ts'
+import { GRANT_FORMAT, judgeGrant } from '../store/highWater.ts'
+import type { GrantMark } from '../store/highWater.ts'
 import type { DeviceIdentity, LicenseStore, StoredLicense } from '../store/LicenseStore.ts'
 import { callServer } from './callServer.ts'
 import type { ServerAnswer } from './callServer.ts'
@@ -51,10 +53,26 @@ export interface WorkerConfig {
 // clock guard's 5-minute tolerance, and the state endpoint stays free of database writes.
 const LAST_SEEN_WRITE_INTERVAL_MS = 60_000
 
-type Loaded =
-  | { kind: 'none' }
-  | { kind: 'ok'; stored: StoredLicense; claims: GrantClaims; keyId: string }
-  | { kind: 'invalid'; problem: string }
+// A worker that starts re-checks at once, while online, if the last successful check is older than
+// this: browsers restart idle workers every minute, and each start must not be a check.
+const START_RECHECK_AFTER_MS = 10 * 60_000
+
+/**
+ * What the sealed high-water record says of the grant in use (see judgeGrant): `rolled_back` and
+ * `last_seen_missing` make the state clock-suspect; `restriction_kept` means the grant in use is
+ * the revocation or suspension recorded there, in place of an older grant written back over it.
+ */
+type Integrity = 'sound' | 'rolled_back' | 'last_seen_missing' | 'restriction_kept'
+
+interface LoadedGrant {
+  kind: 'ok'
+  stored: StoredLicense
+  claims: GrantClaims
+  keyId: string
+  integrity: Integrity
+}
+
+type Loaded = { kind: 'none' } | LoadedGrant | { kind: 'invalid'; problem: string }
 
 /** The outcome a caller of `activate`, `import` or `deactivate` gets: a state, or an error to show. */
 export type ActionResult =
@@ -112,6 +130,8 @@ export class LicenseWorker {
   #replaying: Promise<void> | undefined
   #replayAgain = false
   #syncEvents = 0
+  /** Until the first automatic re-check decision of this worker while online (see #checkAtStart). */
+  #startPending = true
 
   constructor(store: LicenseStore, config: WorkerConfig) {
     this.#store = store
@@ -129,7 +149,10 @@ export class LicenseWorker {
       now,
       lastSeen: meta.lastSeen,
       connectivity,
-      problem: loaded.kind === 'invalid' ? loaded.problem : null,
+      problem: loaded.kind === 'invalid' ? loaded.problem : integrityProblem(loaded),
+      storeSuspect:
+        loaded.kind === 'ok' &&
+        (loaded.integrity === 'rolled_back' || loaded.integrity === 'last_seen_missing'),
     })
     this.#observeTime(meta, now)
     if (loaded.kind === 'ok') await this.#telemetry.observeStatus(state.status)
@@ -168,13 +191,18 @@ export class LicenseWorker {
    */
   async recheckIfDue(options: { reconnected?: boolean } = {}): Promise<Promise<void> | undefined> {
     if (this.#inFlight) return undefined
+    const starting = this.#startPending && this.#config.onLine()
+    if (starting) this.#startPending = false
     const now = this.#config.now()
     const [loaded, meta] = await Promise.all([this.#load(), this.#readMeta()])
     if (loaded.kind !== 'ok') return undefined
     if (options.reconnected && meta.check.failures > 0) await this.#telemetry.reconnected(now)
     const notBefore = options.reconnected ? meta.check.serverRetryAt : meta.check.retryAt
     if (notBefore !== null && now < notBefore) return undefined
-    const due = meta.check.failures > 0 || isRecheckDue(loaded.claims, now)
+    const due =
+      meta.check.failures > 0 ||
+      isRecheckDue(loaded.claims, now) ||
+      (starting && (await this.#checkAtStart(loaded, now)))
     return due ? this.recheck() : undefined
   }
 
@@ -552,14 +580,18 @@ export class LicenseWorker {
       const certs = [
         ...new Set([...incoming.certs, ...(local.kind === 'ok' ? local.stored.certs : [])]),
       ]
-      await this.#store.writeLicense(product, { grant: incoming.grant, certs })
+      const stored = { grant: incoming.grant, certs }
+      await this.#store.writeLicense(product, stored, markOf(claims))
       if (product === this.#config.product) {
-        this.#loaded = Promise.resolve({
-          kind: 'ok',
-          stored: { grant: incoming.grant, certs },
-          claims,
-          keyId: signingKeyId(incoming.grant),
-        })
+        // Judged like a stored grant: an old grant replayed over one written back is still not
+        // the newest this device held.
+        const judged = await this.#checkRollback(
+          product,
+          { kind: 'ok', stored, claims, keyId: signingKeyId(incoming.grant), integrity: 'sound' },
+          GRANT_FORMAT,
+          device,
+        )
+        this.#loaded = Promise.resolve(judged)
       }
     }
     return { claims, won }
@@ -648,13 +680,61 @@ export class LicenseWorker {
     const read = await this.#store.readLicense(product)
     if (read.kind === 'none') return { kind: 'none' }
     if (read.kind === 'unreadable') return { kind: 'invalid', problem: 'store_unreadable' }
+    const loaded = await this.#verifyStored(read.value, product, device)
+    return loaded.kind === 'ok' ? this.#checkRollback(product, loaded, read.format, device) : loaded
+  }
+
+  /**
+   * Holds a verified stored grant against the sealed high-water record (see judgeGrant). Writing
+   * an older sealed grant record back, or deleting the record, must not undo a revocation or the
+   * clock guard: the grant is then suspect, or the revocation recorded there is enforced.
+   */
+  async #checkRollback(
+    product: string,
+    loaded: LoadedGrant,
+    format: number,
+    device: DeviceIdentity,
+  ): Promise<Loaded> {
+    const verdict = judgeGrant(
+      await this.#store.highWater(),
+      product,
+      markOf(loaded.claims),
+      format,
+    )
+    switch (verdict.kind) {
+      case 'sound':
+        return loaded
+      case 'migrate':
+        // The first run after the update that introduced the record: this grant gets its mark and
+        // the format marker, once; a failure leaves it for the next start.
+        await this.#store
+          .writeLicense(product, loaded.stored, markOf(loaded.claims))
+          .catch(() => undefined)
+        return loaded
+      case 'restricted': {
+        const kept = await this.#verifyStored(verdict.restriction, product, device)
+        return kept.kind === 'ok'
+          ? { ...kept, integrity: 'restriction_kept' }
+          : { ...loaded, integrity: 'rolled_back' }
+      }
+      default:
+        return { ...loaded, integrity: verdict.kind }
+    }
+  }
+
+  async #verifyStored(
+    stored: StoredLicense,
+    product: string,
+    device: DeviceIdentity,
+  ): Promise<Loaded> {
     try {
-      const ring = await createKeyRing(this.#config.rootJwk, read.value.certs)
-      const claims = await verifyGrant(read.value.grant, ring, {
+      const ring = await createKeyRing(this.#config.rootJwk, stored.certs)
+      const claims = await verifyGrant(stored.grant, ring, {
         now: await this.#trustedNow(),
         expect: { aud: product, dev: device.id, jkt: device.jkt },
       })
-      return { kind: 'ok', stored: read.value, claims, keyId: signingKeyId(read.value.grant) }
+      const keyId = signingKeyId(stored.grant)
+      return { kind: 'ok', stored, claims, keyId, integrity: 'sound' }
     } catch (error) {
       return {
         kind: 'invalid',
@@ -666,11 +746,11 @@ export class LicenseWorker {
   #readMeta(): Promise<Meta> {
     this.#meta ??= Promise.all([
       this.#store.getMeta<Partial<CheckMeta>>('check', {}),
-      this.#store.getMeta<number | null>('lastSeen', null),
+      this.#store.highWater(),
       this.#store.queued(),
-    ]).then(([check, lastSeen, queue]) => ({
+    ]).then(([check, highWater, queue]) => ({
       check: { ...INITIAL_CHECK_META, ...check },
-      lastSeen,
+      lastSeen: highWater.lastSeen,
       pendingDeactivation: queue.some((item) => item.kind === 'deactivate'),
     }))
     this.#meta.catch(() => {
@@ -685,14 +765,14 @@ export class LicenseWorker {
     meta.lastSeen = next
     if (now - this.#lastSeenWrittenAt >= LAST_SEEN_WRITE_INTERVAL_MS) {
       this.#lastSeenWrittenAt = now
-      void this.#store.setMeta('lastSeen', next).catch(() => undefined)
+      void this.#store.updateHighWater({ lastSeen: next }).catch(() => undefined)
     }
   }
 
   async #advanceLastSeenTo(serverTime: number): Promise<void> {
     const meta = await this.#readMeta()
     meta.lastSeen = advanceLastSeen(meta.lastSeen, serverTime, this.#config.now())
-    await this.#store.setMeta('lastSeen', meta.lastSeen)
+    await this.#store.updateHighWater({ lastSeen: meta.lastSeen })
   }
 
   /**
@@ -711,7 +791,7 @@ export class LicenseWorker {
         ? lastSeenAfterVerifiedCheck(boundServerTime, now)
         : advanceLastSeen(meta.lastSeen, newestServerTime, now)
     this.#lastSeenWrittenAt = now
-    await this.#store.setMeta('lastSeen', meta.lastSeen)
+    await this.#store.updateHighWater({ lastSeen: meta.lastSeen, checkedAt: now })
     // A server whose clock agrees with ours within the tolerance needs no correction of proofs.
     const clockOffset =
       boundServerTime !== null && Math.abs(boundServerTime - now) <= CLOCK_TOLERANCE_MS
@@ -746,6 +826,20 @@ export class LicenseWorker {
     })
   }
 
+  /**
+   * Whether a worker that has just started should check before the grant is due: the grant looked
+   * rolled back, or the last successful check is 10 minutes old or more. Only a fresh signed answer
+   * undoes a rollback no record can show (the whole store written back at once); the sealed time
+   * of the last success keeps this to one check per 10 minutes, though browsers restart idle
+   * workers every minute.
+   */
+  async #checkAtStart(loaded: LoadedGrant, now: number): Promise<boolean> {
+    if (!checksIn(loaded.claims)) return false
+    if (loaded.integrity !== 'sound') return true
+    const { checkedAt } = await this.#store.highWater()
+    return checkedAt === null || Math.abs(now - checkedAt) >= START_RECHECK_AFTER_MS
+  }
+
   async #writeCheckMeta(patch: Partial<CheckMeta>): Promise<void> {
     const meta = await this.#readMeta()
     meta.check = { ...meta.check, ...patch }
@@ -759,11 +853,25 @@ export class LicenseWorker {
  * a device that was deactivated or removed has nothing left to ask.
  */
 export function isRecheckDue(claims: GrantClaims, now: number): boolean {
-  if (claims.pol.recheck === null) return false
-  if (claims.status === 'revoked' && claims.rsn !== undefined && claims.rsn !== 'revoked') {
-    return false
-  }
+  if (!checksIn(claims) || claims.pol.recheck === null) return false
   return now >= (claims.iat + claims.pol.recheck / 2) * 1000
+}
+
+/** Whether a device holding this grant ever checks in: not air-gapped, not deactivated or removed. */
+function checksIn(claims: GrantClaims): boolean {
+  if (claims.pol.recheck === null) return false
+  return !(claims.status === 'revoked' && claims.rsn !== undefined && claims.rsn !== 'revoked')
+}
+
+/** What the high-water record keeps of a verified grant. */
+function markOf(claims: GrantClaims): GrantMark {
+  return { sub: claims.sub, seq: claims.seq, status: claims.status }
+}
+
+/** The state's `problem` for a grant the high-water record did not vouch for, else null. */
+function integrityProblem(loaded: Loaded): string | null {
+  if (loaded.kind !== 'ok' || loaded.integrity === 'sound') return null
+  return loaded.integrity === 'last_seen_missing' ? 'last_seen_missing' : 'grant_rolled_back'
 }
 
 /** The `kid` of a grant that verified (so its header is known to be well-formed). */

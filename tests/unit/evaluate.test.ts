@@ -339,6 +339,29 @@ describe('clock set back relative to lastSeen', () => {
   })
 })
 
+describe('a store that cannot vouch for its clock guard (lastSeen gone, or a grant written back)', () => {
+  it('is clock-suspect whatever the clock reads: window and online features off, always ones on', () => {
+    const state = evaluate({
+      grant: demoGrant(),
+      now: ISSUED_AT + HOUR,
+      lastSeen: null,
+      connectivity: 'online',
+      storeSuspect: true,
+      problem: 'last_seen_missing',
+    })
+    expect(state.clockSuspect).toBe(true)
+    expect(state.problem).toBe('last_seen_missing')
+    expect(state.reasons).toEqual({
+      'export.file': 'clock_suspect',
+      'notes.edit': 'ok',
+      'notes.search': 'ok',
+      'share.link': 'clock_suspect',
+      templates: 'clock_suspect',
+    })
+    expect(codes(state)).toEqual(['fix_clock'])
+  })
+})
+
 describe('revoked, with export.file critical and a 14-day keepCritical', () => {
   const revocation = demoGrant({ status: 'revoked', seq: 2, rsn: 'deactivated' })
 

@@ -136,7 +136,9 @@ export async function screenshot(
 
 /**
  * Moves the worker's clock guard forward, as if this device had once seen a later time: its clock
- * now reads as set in the past. The worker is restarted so it reads the store again.
+ * now reads as set in the past. `lastSeen` is sealed in the worker's high-water record, so this
+ * opens and seals it again with the app's own key, as only script running in the app's origin can.
+ * The worker is restarted so it reads the store again.
  */
 export async function setLastSeen(page: Page, context: BrowserContext, lastSeen: number) {
   await page.evaluate(async (value) => {
@@ -145,14 +147,47 @@ export async function setLastSeen(page: Page, context: BrowserContext, lastSeen:
       request.onsuccess = () => resolve(request.result)
       request.onerror = () => reject(request.error)
     })
+    const get = <T>(store: string, key: string) =>
+      new Promise<T>((resolve, reject) => {
+        const request = db.transaction(store).objectStore(store).get(key)
+        request.onsuccess = () => resolve(request.result as T)
+        request.onerror = () => reject(request.error)
+      })
+    const sealing = await get<{ key: CryptoKey }>('keys', 'sealing')
+    const record = await get<{ iv: Uint8Array<ArrayBuffer>; data: ArrayBuffer }>(
+      'records',
+      'check-hw',
+    )
+    const additionalData = new TextEncoder().encode('check-hw')
+    const plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: record.iv, additionalData },
+      sealing.key,
+      record.data,
+    )
+    const highWater = JSON.parse(new TextDecoder().decode(plain)) as { lastSeen: number | null }
+    highWater.lastSeen = value
+    const iv = crypto.getRandomValues(new Uint8Array(12))
+    const data = await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv, additionalData },
+      sealing.key,
+      new TextEncoder().encode(JSON.stringify(highWater)),
+    )
     await new Promise<void>((resolve, reject) => {
-      const tx = db.transaction('meta', 'readwrite')
-      tx.objectStore('meta').put({ name: 'lastSeen', value })
+      const tx = db.transaction('records', 'readwrite')
+      tx.objectStore('records').put({ name: 'check-hw', iv, data })
       tx.oncomplete = () => resolve()
       tx.onerror = () => reject(tx.error)
     })
     db.close()
   }, lastSeen)
+  await restartWorker(page, context)
+}
+
+/**
+ * Stops the service worker and reloads the page: the new worker reads the store again, as after
+ * the browser stopped an idle worker.
+ */
+export async function restartWorker(page: Page, context: BrowserContext): Promise<void> {
   const cdp = await context.newCDPSession(page)
   await cdp.send('ServiceWorker.enable')
   await cdp.send('ServiceWorker.stopAllWorkers')

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Hono } from 'hono'
+import type { IDBPDatabase } from 'idb'
 import { DEFAULT_BACKOFF } from '../../../src/core/index.ts'
 import type { ServedLicenseState } from '../../../src/core/index.ts'
 import { createApp } from '../../../server/app.ts'
@@ -11,8 +12,10 @@ import type { DataDir } from '../../../server/dataDir.ts'
 import { AdminService } from '../../../server/services/AdminService.ts'
 import { ManifestService } from '../../../server/services/ManifestService.ts'
 import { LicenseWorker } from '../../../sw/license/LicenseWorker.ts'
+import type { WorkerConfig } from '../../../sw/license/LicenseWorker.ts'
 import { LicenseStore } from '../../../sw/store/LicenseStore.ts'
 import { openLeewayDb } from '../../../sw/store/LeewayDb.ts'
+import type { LeewayDb, LeewaySchema } from '../../../sw/store/LeewayDb.ts'
 
 // The service worker's license logic in Node, on fake-indexeddb and Node's WebCrypto, talking to
 // the real license server in-process: its own clock, the server's clock and the network (a fetch
@@ -27,7 +30,12 @@ export type Interceptor = (
 export interface WorkerHarness {
   data: DataDir
   app: Hono
+  /** The worker now running; `restart()` replaces it. */
   worker: LicenseWorker
+  /** Stops the worker and starts a new one on the same database, as browsers do with idle workers. */
+  restart(): LicenseWorker
+  /** The worker's database, raw, to change it as someone with the browser's storage in hand would. */
+  database(): Promise<IDBPDatabase<LeewaySchema>>
   clocks: { device: number; server: number }
   /** Replaces the network for the worker's requests; `forward` reaches the real server. */
   intercept(interceptor: Interceptor | null): void
@@ -62,8 +70,9 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     return response
   }
 
-  const db = openLeewayDb(`leeway-worker-${++counter}`)
-  const worker = new LicenseWorker(new LicenseStore(db), {
+  const name = `leeway-worker-${++counter}`
+  let db: LeewayDb = openLeewayDb(name)
+  const config: WorkerConfig = {
     rootJwk: data.rootPublicJwk,
     product: 'notes',
     apiBase: '/api/v1',
@@ -75,14 +84,21 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     onLine: () => true,
     registerSync: async () => undefined,
     broadcast: () => undefined,
-  })
+  }
   const manifests = new ManifestService(data.store, () => clocks.server)
   const admin = new AdminService(data.store, manifests, data.keyHashSecret, () => clocks.server)
 
-  return {
+  const harness: WorkerHarness = {
     data,
     app,
-    worker,
+    worker: new LicenseWorker(new LicenseStore(db), config),
+    restart() {
+      db.close()
+      db = openLeewayDb(name)
+      harness.worker = new LicenseWorker(new LicenseStore(db), config)
+      return harness.worker
+    },
+    database: () => db.connection(),
     clocks,
     exchanges,
     intercept(next) {
@@ -95,13 +111,14 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
         seats: input.seats ?? 2,
         recheckEvery: input.recheckEvery,
       }),
-    state: () => worker.state(),
+    state: () => harness.worker.state(),
     async close() {
       db.close()
       await data.store.close()
       rmSync(dir, { recursive: true, force: true })
     },
   }
+  return harness
 }
 
 /** A JSON answer as the network (or an attacker on it) would send. */

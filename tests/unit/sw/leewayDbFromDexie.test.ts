@@ -9,6 +9,7 @@ import {
   thumbprint,
   toPublicJwk,
 } from '../../../src/core/index.ts'
+import { judgeGrant } from '../../../sw/store/highWater.ts'
 import { SCHEMA, openLeewayDb } from '../../../sw/store/LeewayDb.ts'
 import type { LeewayDb, MetaRecord, SchemaVersion } from '../../../sw/store/LeewayDb.ts'
 import { LicenseStore } from '../../../sw/store/LicenseStore.ts'
@@ -36,6 +37,7 @@ function openWithDexie(name: string, schemaVersion: 1 | 2): Dexie {
 }
 
 const LICENSE = { grant: 'header.payload.signature', certs: ['cert-1', 'cert-2'] }
+const MARK = { sub: 'lic_1', seq: 1, status: 'active' } as const
 const CHECK = { lastCheckAt: 1_800_000_000_000, failures: 2 }
 
 /** Writes what a Dexie-era worker kept: keys, a sealed grant, settings and two queued requests. */
@@ -83,7 +85,8 @@ async function expectEverythingKept(
   store: LicenseStore,
   written: { deviceId: string; jkt: string },
 ) {
-  expect(await store.readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE })
+  // Sealed before the format marker existed: format 1, which the worker migrates once.
+  expect(await store.readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE, format: 1 })
   expect(await store.products()).toEqual(['notes'])
   const device = await store.device()
   expect(device.id).toBe(written.deviceId)
@@ -176,11 +179,34 @@ describe('a database written by the Dexie-based worker', () => {
   })
 })
 
+describe('a database written by a worker from before the sealed high-water record', () => {
+  it('is the first run after the update: its grant migrates, and lastSeen comes from meta', async () => {
+    const name = freshName()
+    const old = dexie(name, 2)
+    await writeAsDexieWorkerDid(old)
+    old.close()
+
+    const { store } = open(name)
+    const read = await store.readLicense('notes')
+    expect(read).toMatchObject({ kind: 'ok', format: 1 })
+    const highWater = await store.highWater()
+    expect(highWater).toMatchObject({ origin: 'absent', lastSeen: 1_800_000_000_000 })
+    expect(judgeGrant(highWater, 'notes', MARK, 1)).toEqual({ kind: 'migrate' })
+
+    await store.writeLicense('notes', LICENSE, MARK)
+    const next = open(name).store
+    expect(await next.readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE, format: 2 })
+    expect(await next.highWater()).toMatchObject({ origin: 'stored', lastSeen: 1_800_000_000_000 })
+    expect(judgeGrant(await next.highWater(), 'notes', MARK, 2)).toEqual({ kind: 'sound' })
+    expect(await next.getMeta('lastSeen', 'gone')).toBe('gone')
+  })
+})
+
 describe('a database written by the idb-based worker', () => {
   it('still opens under the Dexie-based worker, at the same version (the update can overlap)', async () => {
     const name = freshName()
     const { db, store } = open(name)
-    await store.writeLicense('notes', LICENSE)
+    await store.writeLicense('notes', LICENSE, MARK)
     await store.setMeta('lastSeen', 7)
     await store.enqueue({ kind: 'deactivate', product: 'notes', createdAt: 1 })
     expect((await db.connection()).version).toBe(20)
@@ -201,11 +227,11 @@ describe('a worker still running when a newer one upgrades the database', () => 
   it('closes it for the upgrade, then reopens it at the newer version and keeps its data', async () => {
     const name = freshName()
     const running = open(name).store
-    await running.writeLicense('notes', LICENSE)
+    await running.writeLicense('notes', LICENSE, MARK)
 
     const newer = open(name, [...SCHEMA, NEXT])
     expect((await newer.db.connection()).version).toBe(30)
-    expect(await running.readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE })
+    expect(await running.readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE, format: 2 })
   })
 
   it('lets a Dexie-era worker close it for the upgrade too', async () => {
@@ -219,7 +245,11 @@ describe('a worker still running when a newer one upgrades the database', () => 
       expect.stringContaining('Closing db now to resume the upgrade'),
     )
     warn.mockRestore()
-    expect(await newer.store.readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE })
+    expect(await newer.store.readLicense('notes')).toEqual({
+      kind: 'ok',
+      value: LICENSE,
+      format: 1,
+    })
   })
 })
 

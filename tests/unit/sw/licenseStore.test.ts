@@ -27,6 +27,7 @@ afterEach(() => {
 })
 
 const LICENSE = { grant: 'header.payload.signature', certs: ['cert-1', 'cert-2'] }
+const MARK = { sub: 'lic_1', seq: 1, status: 'active' } as const
 
 describe('the device identity', () => {
   it('is made once and found again by the next worker', async () => {
@@ -42,13 +43,13 @@ describe('the device identity', () => {
 describe('a sealed grant record', () => {
   it('reads back as written', async () => {
     const name = freshName()
-    await open(name).writeLicense('notes', LICENSE)
-    expect(await open(name).readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE })
+    await open(name).writeLicense('notes', LICENSE, MARK)
+    expect(await open(name).readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE, format: 2 })
   })
 
   it('reads as unreadable, never as a crash, once a byte of it changes', async () => {
     const name = freshName()
-    await open(name).writeLicense('notes', LICENSE)
+    await open(name).writeLicense('notes', LICENSE, MARK)
     const db = await connect(name)
     const record = await db.get('records', 'grant:notes')
     if (!record) throw new Error('no record written')
@@ -60,7 +61,7 @@ describe('a sealed grant record', () => {
 
   it('does not open under another product name (the name is sealed in)', async () => {
     const name = freshName()
-    await open(name).writeLicense('notes', LICENSE)
+    await open(name).writeLicense('notes', LICENSE, MARK)
     const db = await connect(name)
     const record = await db.get('records', 'grant:notes')
     if (!record) throw new Error('no record written')
@@ -70,7 +71,7 @@ describe('a sealed grant record', () => {
 
   it('reads as unreadable when the sealing key is gone', async () => {
     const name = freshName()
-    await open(name).writeLicense('notes', LICENSE)
+    await open(name).writeLicense('notes', LICENSE, MARK)
     const db = await connect(name)
     await db.delete('keys', 'sealing')
     expect(await open(name).readLicense('notes')).toEqual({ kind: 'unreadable' })
@@ -82,7 +83,7 @@ describe('a new app version with a new schema version', () => {
     const name = freshName()
     const before = open(name)
     const device = await before.device()
-    await before.writeLicense('notes', LICENSE)
+    await before.writeLicense('notes', LICENSE, MARK)
     await before.setMeta('lastSeen', 1_800_000_000_000)
     await before.enqueue({ kind: 'deactivate', product: 'notes', createdAt: 1 })
     for (const db of opened.splice(0)) db.close()
@@ -96,7 +97,7 @@ describe('a new app version with a new schema version', () => {
       },
     }
     const after = open(name, [...SCHEMA, next])
-    expect(await after.readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE })
+    expect(await after.readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE, format: 2 })
     expect((await after.device()).id).toBe(device.id)
     expect(await after.getMeta('lastSeen', 0)).toBe(1_800_000_000_000)
     expect((await after.queued()).map((item) => item.kind)).toEqual(['deactivate'])
@@ -108,14 +109,14 @@ describe('the upgrade from schema version 1 to 2 (telemetry gets a store of its 
   it('keeps the user’s telemetry consent, moved out of meta', async () => {
     const name = freshName()
     const v1 = open(name, SCHEMA.slice(0, 1))
-    await v1.writeLicense('notes', LICENSE)
+    await v1.writeLicense('notes', LICENSE, MARK)
     await v1.setMeta('telemetryOptIn', true)
     for (const db of opened.splice(0)) db.close()
 
     const v2 = open(name)
     expect(await v2.telemetry.consent()).toBe(true)
     expect(await v2.getMeta('telemetryOptIn', 'gone')).toBe('gone')
-    expect(await v2.readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE })
+    expect(await v2.readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE, format: 2 })
   })
 
   it('leaves telemetry off for a user who never chose', async () => {
