@@ -1,6 +1,12 @@
 import { exportKey, generateEcKeyPair, thumbprint, toPublicJwk } from '../../src/core/index.ts'
 import type { PublicJwk } from '../../src/core/index.ts'
-import { GRANT_FORMAT, isStoredLicense, markGrant, readHighWater } from './highWater.ts'
+import {
+  GRANT_FORMAT,
+  isStoredLicense,
+  markGrant,
+  productMark,
+  readHighWater,
+} from './highWater.ts'
 import type { GrantMark, HighWater, HighWaterView, StoredLicense } from './highWater.ts'
 import type { KeyRecord, LeewayDb, QueuedRequest } from './LeewayDb.ts'
 import { createSealingKey, seal, unseal } from './sealing.ts'
@@ -79,7 +85,7 @@ export class LicenseStore {
         ...current,
         products: {
           ...current.products,
-          [product]: markGrant(markOf(current, product), mark, value),
+          [product]: markGrant(productMark(current, product), mark, value),
         },
       }),
       { name, value: { v: GRANT_FORMAT, grant: value.grant, certs: value.certs } },
@@ -247,10 +253,6 @@ export class LicenseStore {
 
 function isKeyPair(value: CryptoKey | CryptoKeyPair): value is CryptoKeyPair {
   return 'privateKey' in value && 'publicKey' in value
-}
-
-function markOf(highWater: HighWater, product: string) {
-  return Object.hasOwn(highWater.products, product) ? highWater.products[product] : undefined
 }
 
 function randomId(): string {

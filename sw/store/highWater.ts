@@ -74,7 +74,7 @@ export function judgeGrant(
   const legacy = format < GRANT_FORMAT
   if (highWater.origin === 'unreadable') return { kind: 'last_seen_missing' }
   if (highWater.origin === 'absent') return { kind: legacy ? 'migrate' : 'last_seen_missing' }
-  const mark = Object.hasOwn(highWater.products, product) ? highWater.products[product] : undefined
+  const mark = productMark(highWater, product)
   // Every grant of this format is stored with its mark, in one transaction: none means deleted.
   if (!mark) return { kind: legacy ? 'migrate' : 'rolled_back' }
   const older = mark.sub !== grant.sub || grant.seq < mark.seq
@@ -88,6 +88,11 @@ export function judgeGrant(
   }
   // A record of the previous format cannot come back once its product has a mark.
   return { kind: older || legacy ? 'rolled_back' : 'sound' }
+}
+
+/** The mark of `product` in `highWater`, if any: an own property only, whatever the product's name. */
+export function productMark(highWater: HighWater, product: string): ProductMark | undefined {
+  return Object.hasOwn(highWater.products, product) ? highWater.products[product] : undefined
 }
 
 /** The mark of `product` once `grant` (verified, as `stored`) is written: seq only grows per license. */
