@@ -17,11 +17,6 @@ afterEach(async () => {
   await h.close()
 })
 
-function advance(ms: number): void {
-  h.clocks.device += ms
-  h.clocks.server += ms
-}
-
 async function storedPolicy() {
   const held = await h.worker.holderProof()
   if (!held.ok) throw new Error(`no grant: ${held.message}`)
@@ -48,7 +43,7 @@ describe('a policy published while a device is activated', () => {
     expect(await storedPolicy()).toMatchObject({ v: 1, grace: (7 * DAY) / 1000 })
 
     await publish({ products: { notes: { ...DEMO_MANIFEST.products.notes, grace: 'P30D' } } })
-    advance(13 * HOUR) // past half the re-check interval: a re-check is due
+    h.advance(13 * HOUR) // past half the re-check interval: a re-check is due
     await await h.worker.recheckIfDue()
 
     expect(await storedPolicy()).toMatchObject({ v: 2, grace: (30 * DAY) / 1000 })
@@ -64,12 +59,12 @@ describe('a policy published while a device is activated', () => {
     const license = await h.createLicense()
     await h.worker.activate(license.key, 'Laptop')
     await publish({ products: { notes: { ...DEMO_MANIFEST.products.notes, grace: 'P2D' } } })
-    advance(13 * HOUR)
+    h.advance(13 * HOUR)
     await await h.worker.recheckIfDue()
     h.intercept(async () => {
       throw new TypeError('Failed to fetch')
     })
-    advance(4 * DAY) // 1 day of re-check and 2 of grace are over; the old policy had 7 of grace
+    h.advance(4 * DAY) // 1 day of re-check and 2 of grace are over; the old policy had 7 of grace
     const state = await h.state()
     expect(state.status).toBe('limited')
     expect(state.features.templates).toBe(false)

@@ -16,28 +16,16 @@ afterEach(async () => {
   await h.close()
 })
 
-async function activated(): Promise<{ id: string; key: string }> {
-  const license = await h.createLicense()
-  const result = await h.worker.activate(license.key, 'Test device')
-  expect(result.ok).toBe(true)
-  return license
-}
-
-function advance(ms: number): void {
-  h.clocks.device += ms
-  h.clocks.server += ms
-}
-
 describe('an old validate answer replayed after the clock is set back', () => {
   it('does not clear the clock guard: only an answer bound to this request may lower lastSeen', async () => {
-    await activated()
-    advance(13 * HOUR)
+    await h.activated()
+    h.advance(13 * HOUR)
     await h.worker.recheck()
     const captured = h.exchanges.at(-1)
     expect(captured?.path).toBe('/api/v1/validate')
     expect((await h.state()).clockSuspect).toBe(false)
 
-    advance(3 * DAY)
+    h.advance(3 * DAY)
     await h.state() // the device sees the later time
     h.clocks.device -= 3 * DAY // the user sets the clock back to when the answer was captured
     expect((await h.state()).clockSuspect).toBe(true)
@@ -50,7 +38,7 @@ describe('an old validate answer replayed after the clock is set back', () => {
   })
 
   it('is cleared by a fresh answer from the server, which carries this request’s nonce', async () => {
-    await activated()
+    await h.activated()
     h.clocks.device += 2 * DAY // a clock set ahead…
     await h.state()
     h.clocks.device -= 2 * DAY // …then corrected
@@ -62,8 +50,8 @@ describe('an old validate answer replayed after the clock is set back', () => {
 
 describe('a device clock ten minutes behind the server', () => {
   it('learns the offset from the refused proof and re-checks with it at once', async () => {
-    await activated()
-    advance(13 * HOUR)
+    await h.activated()
+    h.advance(13 * HOUR)
     h.clocks.device -= 10 * MINUTE
     await h.worker.recheck()
     const state = await h.state()
@@ -79,14 +67,14 @@ describe('a device clock ten minutes behind the server', () => {
 
 describe('answers that did not come from the license server', () => {
   it('an empty 200 result list is interference, never "online"', async () => {
-    await activated()
+    await h.activated()
     h.intercept(async () => jsonAnswer({ results: [], certs: [] }))
     await h.worker.recheck()
     expect((await h.state()).connectivity).toBe('interference')
   })
 
   it('a Retry-After on a login page does not silence "Check now"', async () => {
-    await activated()
+    await h.activated()
     h.intercept(
       async () =>
         new Response('<html>Sign in</html>', {
@@ -97,13 +85,13 @@ describe('answers that did not come from the license server', () => {
     await h.worker.recheck()
     expect((await h.state()).connectivity).toBe('interference')
     h.intercept(null)
-    advance(2_000)
+    h.advance(2_000)
     await h.worker.recheck()
     expect((await h.state()).connectivity).toBe('online')
   })
 
   it('a refusal of every check backs off instead of retrying on each state call', async () => {
-    await activated()
+    await h.activated()
     h.intercept(async () =>
       jsonAnswer({
         results: [{ ok: false, error: { code: 'grant_invalid', message: 'no' } }],
@@ -124,7 +112,7 @@ describe('answers that did not come from the license server', () => {
 
 describe('a queued deactivation', () => {
   it('stays queued when the answer is not signed by the server, and completes later', async () => {
-    const license = await activated()
+    const license = await h.activated()
     h.intercept(async (path, _body, forward) =>
       path.endsWith('/deactivate') ? jsonAnswer({ grant: 'garbage', certs: [] }) : forward(),
     )
@@ -156,7 +144,7 @@ describe('importing a license file older than the license on the device', () => 
     })
     const { licenseFile } = (await made.json()) as { licenseFile: string }
     expect((await h.worker.importLicenseFile(licenseFile)).ok).toBe(true)
-    advance(HOUR)
+    h.advance(HOUR)
     await h.worker.recheck()
     const newer = await h.state()
 
@@ -172,13 +160,13 @@ describe('direct answers replayed by the network', () => {
     expect((await h.worker.activate(license.key, 'Test device')).ok).toBe(true)
     const captured = h.exchanges.at(-1)?.response ?? '{}'
     h.intercept(async () => jsonAnswer(JSON.parse(captured)))
-    advance(DAY)
+    h.advance(DAY)
     const again = await h.worker.activate(license.key, 'Test device')
     expect(again).toMatchObject({ ok: false, code: 'interference' })
   })
 
   it('a deactivation answered with an old recorded grant stays queued', async () => {
-    const license = await activated()
+    const license = await h.activated()
     const captured = h.exchanges.at(-1)?.response ?? '{}'
     h.intercept(async (path, _body, forward) =>
       path.endsWith('/deactivate') ? jsonAnswer(JSON.parse(captured)) : forward(),
@@ -193,14 +181,14 @@ describe('direct answers replayed by the network', () => {
 
 describe('a clock offset learned while the device clock was wrong', () => {
   it('is unlearned once the user corrects the clock', async () => {
-    await activated()
-    advance(13 * HOUR)
+    await h.activated()
+    h.advance(13 * HOUR)
     h.clocks.device -= 10 * MINUTE
     await h.worker.recheck()
     expect((await h.state()).lastCheckError).toBeNull()
 
     h.clocks.device += 10 * MINUTE // corrected
-    advance(13 * HOUR)
+    h.advance(13 * HOUR)
     await h.worker.recheck()
     const state = await h.state()
     expect(state.connectivity).toBe('online')
@@ -211,14 +199,14 @@ describe('a clock offset learned while the device clock was wrong', () => {
 
 describe('a device of a revoked license that stays online', () => {
   it('keeps critical features until keepCritical after the revocation, however often it re-checks', async () => {
-    const license = await activated()
+    const license = await h.activated()
     const revokedAt = h.clocks.server
     await h.app.request(`/admin/v1/licenses/${license.id}/revoke`, {
       method: 'POST',
       headers: { authorization: `Bearer ${h.data.adminToken}` },
     })
     for (let day = 0; day < 20; day += 2) {
-      advance(2 * DAY)
+      h.advance(2 * DAY)
       await h.worker.recheck()
     }
     const state = await h.state()
@@ -244,7 +232,7 @@ describe('a clock once set years ahead, past the signing certificate’s expiry'
 
 describe('a deactivation queued while offline', () => {
   it('is sent after the next successful re-check, even with no sync or online event', async () => {
-    const license = await activated()
+    const license = await h.activated()
     h.intercept(async () => {
       throw new TypeError('Failed to fetch')
     })

@@ -21,18 +21,6 @@ afterEach(async () => {
   await h.close()
 })
 
-async function activated(): Promise<{ id: string; key: string }> {
-  const license = await h.createLicense()
-  const result = await h.worker.activate(license.key, 'Test device')
-  expect(result.ok).toBe(true)
-  return license
-}
-
-function advance(ms: number): void {
-  h.clocks.device += ms
-  h.clocks.server += ms
-}
-
 async function revoke(licenseId: string): Promise<void> {
   const answer = await h.app.request(`/admin/v1/licenses/${licenseId}/revoke`, {
     method: 'POST',
@@ -66,7 +54,7 @@ async function startChecks(): Promise<boolean> {
 
 describe('a grant record written back from before a revocation', () => {
   it('Should not undo the revocation - the revocation recorded holds, and a check at start confirms it', async () => {
-    const license = await activated()
+    const license = await h.activated()
     const beforeRevocation = await copyRecord('grant:notes')
     await revoke(license.id)
     await h.worker.recheck()
@@ -88,9 +76,9 @@ describe('a grant record written back from before a revocation', () => {
 
 describe('an older grant record written back over a newer one', () => {
   it('Should not be taken for the newest - window features pause until the check at start', async () => {
-    await activated()
+    await h.activated()
     const older = await copyRecord('grant:notes')
-    advance(13 * HOUR)
+    h.advance(13 * HOUR)
     await h.worker.recheck()
 
     await writeBack(older)
@@ -112,8 +100,8 @@ describe('an older grant record written back over a newer one', () => {
 
 describe('the high-water record deleted with the clock set back', () => {
   it('Should not forget the clock guard - the state is clock-suspect until the server’s time is back', async () => {
-    await activated()
-    advance(3 * DAY)
+    await h.activated()
+    h.advance(3 * DAY)
     await h.state() // the device sees the later time, and keeps it
     h.clocks.device -= 3 * DAY // the user sets the clock back…
     expect((await h.state()).clockSuspect).toBe(true)
@@ -140,9 +128,9 @@ describe('the high-water record deleted with the clock set back', () => {
 
 describe('the whole store written back at once (grant and high-water record together)', () => {
   it('Should not outlive the next worker start online - the check at start brings the revocation back', async () => {
-    const license = await activated()
+    const license = await h.activated()
     const snapshot = [await copyRecord('grant:notes'), await copyRecord('check-hw')]
-    advance(11 * MINUTE)
+    h.advance(11 * MINUTE)
     await revoke(license.id)
     await h.worker.recheck()
 
@@ -157,13 +145,13 @@ describe('the whole store written back at once (grant and high-water record toge
 
 describe('a worker the browser restarts again and again', () => {
   it('Should not check at every start - only once the last successful check is 10 minutes old', async () => {
-    await activated()
+    await h.activated()
     h.restart()
     expect(await startChecks()).toBe(false)
-    advance(9 * MINUTE)
+    h.advance(9 * MINUTE)
     h.restart()
     expect(await startChecks()).toBe(false)
-    advance(2 * MINUTE)
+    h.advance(2 * MINUTE)
     h.restart()
     expect(await startChecks()).toBe(true)
     h.restart()
@@ -174,7 +162,7 @@ describe('a worker the browser restarts again and again', () => {
 
 describe('an install from before the high-water record (the app update that brings it)', () => {
   it('Should not suspect the store - the grant stays, and the unsealed lastSeen is moved in, sealed', async () => {
-    await activated()
+    await h.activated()
     // The records as the previous version wrote them: the grant sealed without a format marker,
     // lastSeen unsealed in meta, no high-water record. This lastSeen is an hour ahead of the clock.
     const db = await h.database()

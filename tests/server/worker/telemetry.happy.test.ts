@@ -21,11 +21,6 @@ afterEach(async () => {
   await h.close()
 })
 
-function advance(ms: number): void {
-  h.clocks.device += ms
-  h.clocks.server += ms
-}
-
 function offline(): void {
   h.intercept(async () => {
     throw new TypeError('Failed to fetch')
@@ -58,7 +53,7 @@ describe('a device whose user never agreed to telemetry', () => {
   it('counts nothing and sends nothing', async () => {
     await h.worker.appStarted()
     for (let day = 0; day < 3; day += 1) {
-      advance(13 * HOUR)
+      h.advance(13 * HOUR)
       await h.worker.recheck()
       await h.state()
     }
@@ -72,10 +67,10 @@ describe('a device that agreed, goes offline into grace and comes back', () => {
     await h.worker.setTelemetry(true)
     await h.worker.appStarted() // online: the activation just succeeded
 
-    advance(13 * HOUR) // 06-02 01:00: a re-check is due, and the network is gone
+    h.advance(13 * HOUR) // 06-02 01:00: a re-check is due, and the network is gone
     offline()
     await h.worker.recheck()
-    advance(12 * HOUR) // 06-02 13:00: past the re-check interval, in grace
+    h.advance(12 * HOUR) // 06-02 13:00: past the re-check interval, in grace
     expect((await h.state()).status).toBe('grace')
     await h.worker.appStarted() // offline now
 
@@ -83,7 +78,7 @@ describe('a device that agreed, goes offline into grace and comes back', () => {
     h.intercept(async () => jsonAnswer({ error: { code: 'internal', message: 'busy' } }, 503))
     await await h.worker.recheckIfDue({ reconnected: true })
     // …and a fresh grant 10 seconds after the reconnection.
-    advance(10 * SECOND)
+    h.advance(10 * SECOND)
     h.intercept(null)
     await h.worker.recheck()
     expect((await h.state()).status).toBe('active')
@@ -113,12 +108,12 @@ describe('a device that agreed, goes offline into grace and comes back', () => {
     })
 
     // "Check now" later the same day: the check goes, the counters wait for tomorrow.
-    advance(HOUR)
+    h.advance(HOUR)
     await h.worker.recheck()
     expect(sentReports()[2]).toBeUndefined()
 
     // The next day's check brings what was counted since, once: nothing sent before again.
-    advance(13 * HOUR) // 06-03 03:00
+    h.advance(13 * HOUR) // 06-03 03:00
     await h.worker.recheck()
     expect(sentReports()[3]).toEqual({
       product: 'notes',
@@ -137,7 +132,7 @@ describe('grace that runs out offline', () => {
   it('is counted as grace entered and grace ended, even when only the end was seen', async () => {
     await h.worker.setTelemetry(true)
     offline()
-    advance(DAY + 8 * DAY) // past a day of re-check and 7 of grace, with the app never opened
+    h.advance(DAY + 8 * DAY) // past a day of re-check and 7 of grace, with the app never opened
     expect((await h.state()).status).toBe('limited')
     h.intercept(null)
     await h.worker.recheck()
@@ -153,12 +148,12 @@ describe('a revocation by the vendor', () => {
       headers: { authorization: `Bearer ${h.data.adminToken}` },
     })
     expect(revoked.status).toBe(200)
-    advance(13 * HOUR)
+    h.advance(13 * HOUR)
     await h.worker.recheck()
     expect((await h.state()).status).toBe('revoked')
-    advance(13 * HOUR)
+    h.advance(13 * HOUR)
     await h.worker.recheck() // the revocation again: not a new one
-    advance(DAY)
+    h.advance(DAY)
     await h.worker.recheck()
     const counters = sentReports()
       .filter((report) => report !== undefined)
@@ -174,7 +169,7 @@ describe('a user who says no after saying yes', () => {
     await h.worker.appStarted()
     await h.worker.setTelemetry(false)
     await h.worker.setTelemetry(true)
-    advance(13 * HOUR)
+    h.advance(13 * HOUR)
     await h.worker.recheck()
     expect(sentReports()).toEqual([undefined])
   })
@@ -189,10 +184,10 @@ describe('a server that ignores the report', () => {
       const answer = (await response.json()) as Record<string, unknown>
       return jsonAnswer({ ...answer, telemetry: { accepted: false } })
     })
-    advance(13 * HOUR)
+    h.advance(13 * HOUR)
     await h.worker.recheck()
     h.intercept(null)
-    advance(HOUR)
+    h.advance(HOUR)
     await h.worker.recheck()
     const [first, second] = sentReports()
     expect(first?.counters.startsOnline).toBe(1)

@@ -37,6 +37,10 @@ export interface WorkerHarness {
   /** The worker's database, raw, to change it as someone with the browser's storage in hand would. */
   database(): Promise<IDBPDatabase<LeewaySchema>>
   clocks: { device: number; server: number }
+  /** Moves the device's and the server's clocks forward together. */
+  advance(ms: number): void
+  /** A new license of two seats, activated on this device; throws if activation fails. */
+  activated(): Promise<{ id: string; key: string }>
   /** Replaces the network for the worker's requests; `forward` reaches the real server. */
   intercept(interceptor: Interceptor | null): void
   /** Every request the worker sent, with the server's answer body. */
@@ -100,6 +104,16 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     },
     database: () => db.connection(),
     clocks,
+    advance(ms) {
+      clocks.device += ms
+      clocks.server += ms
+    },
+    async activated() {
+      const license = await harness.createLicense()
+      const result = await harness.worker.activate(license.key, 'Test device')
+      if (!result.ok) throw new Error(`activation failed: ${result.code}`)
+      return license
+    },
     exchanges,
     intercept(next) {
       interceptor = next

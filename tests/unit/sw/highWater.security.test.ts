@@ -3,33 +3,14 @@ import type { IDBPDatabase } from 'idb'
 import { afterEach, describe, expect, it } from 'vitest'
 import { judgeGrant } from '../../../sw/store/highWater.ts'
 import type { GrantMark } from '../../../sw/store/highWater.ts'
-import { openLeewayDb } from '../../../sw/store/LeewayDb.ts'
-import type { LeewayDb, LeewaySchema } from '../../../sw/store/LeewayDb.ts'
-import { LicenseStore } from '../../../sw/store/LicenseStore.ts'
+import type { LeewaySchema } from '../../../sw/store/LeewayDb.ts'
 import { seal } from '../../../sw/store/sealing.ts'
+import { closeOpenedStores, connect, freshName, openStore } from './testStores.ts'
 
 // The store on fake-indexeddb, changed record by record as someone holding the browser's storage
 // could: an older sealed grant record written back, the sealed high-water record deleted or altered.
 
-const opened: LeewayDb[] = []
-let counter = 0
-const freshName = () => `leeway-high-water-${++counter}`
-function open(name: string): LicenseStore {
-  const db = openLeewayDb(name)
-  opened.push(db)
-  return new LicenseStore(db)
-}
-
-/** The raw database, to change what the store wrote. */
-function connect(name: string) {
-  const db = openLeewayDb(name)
-  opened.push(db)
-  return db.connection()
-}
-
-afterEach(() => {
-  for (const db of opened.splice(0)) db.close()
-})
+afterEach(closeOpenedStores)
 
 const ACTIVE_1 = { grant: 'active.seq.1', certs: ['cert-1'] }
 const ACTIVE_2 = { grant: 'active.seq.2', certs: ['cert-1'] }
@@ -42,7 +23,7 @@ const mark = (seq: number, status: GrantMark['status'] = 'active', sub = 'lic_1'
 
 /** What a new worker finds for `notes`: the record's format and the high-water record's verdict. */
 async function judged(name: string, grant: GrantMark) {
-  const store = open(name)
+  const store = openStore(name)
   const read = await store.readLicense('notes')
   if (read.kind !== 'ok') throw new Error(`grant record ${read.kind}`)
   return judgeGrant(await store.highWater(), 'notes', grant, read.format)
@@ -64,14 +45,14 @@ async function copyGrantRecord(name: string) {
 
 describe('a sealed grant record written back over a newer one', () => {
   it('Should not be taken for the newest - an older seq is rolled back', async () => {
-    const name = freshName()
-    const store = open(name)
+    const name = freshName('leeway-high-water')
+    const store = openStore(name)
     await store.writeLicense('notes', ACTIVE_1, mark(1))
     const older = await copyGrantRecord(name)
     await store.writeLicense('notes', ACTIVE_2, mark(2))
 
     await (await connect(name)).put('records', older)
-    expect(await open(name).readLicense('notes')).toEqual({
+    expect(await openStore(name).readLicense('notes')).toEqual({
       kind: 'ok',
       value: ACTIVE_1,
       format: 2,
@@ -80,8 +61,8 @@ describe('a sealed grant record written back over a newer one', () => {
   })
 
   it('Should not undo a revocation - the revocation recorded beside it is what holds', async () => {
-    const name = freshName()
-    const store = open(name)
+    const name = freshName('leeway-high-water')
+    const store = openStore(name)
     await store.writeLicense('notes', ACTIVE_2, mark(2))
     const beforeRevocation = await copyGrantRecord(name)
     await store.writeLicense('notes', REVOKED_3, mark(3, 'revoked'))
@@ -91,8 +72,8 @@ describe('a sealed grant record written back over a newer one', () => {
   })
 
   it('Should not undo a suspension either', async () => {
-    const name = freshName()
-    const store = open(name)
+    const name = freshName('leeway-high-water')
+    const store = openStore(name)
     await store.writeLicense('notes', ACTIVE_1, mark(1))
     const beforeSuspension = await copyGrantRecord(name)
     await store.writeLicense('notes', ACTIVE_2, mark(2, 'suspended'))
@@ -102,8 +83,8 @@ describe('a sealed grant record written back over a newer one', () => {
   })
 
   it('Should not take another license’s older grant for the newest - it is rolled back', async () => {
-    const name = freshName()
-    const store = open(name)
+    const name = freshName('leeway-high-water')
+    const store = openStore(name)
     await store.writeLicense('notes', ACTIVE_2, mark(7, 'active', 'lic_old'))
     const otherLicense = await copyGrantRecord(name)
     // Activated again with another license: its seq starts again from 1.
@@ -117,8 +98,8 @@ describe('a sealed grant record written back over a newer one', () => {
 
 describe('grants written in order', () => {
   it('are sound, and a reinstatement lifts the revocation recorded before it', async () => {
-    const name = freshName()
-    const store = open(name)
+    const name = freshName('leeway-high-water')
+    const store = openStore(name)
     await store.writeLicense('notes', REVOKED_3, mark(3, 'revoked'))
     expect(await judged(name, mark(3, 'revoked'))).toEqual({ kind: 'sound' })
     await store.writeLicense('notes', ACTIVE_2, mark(4))
@@ -126,12 +107,12 @@ describe('grants written in order', () => {
   })
 
   it('keep the time last seen sealed, whatever is written to meta', async () => {
-    const name = freshName()
-    const store = open(name)
+    const name = freshName('leeway-high-water')
+    const store = openStore(name)
     await store.writeLicense('notes', ACTIVE_1, mark(1))
     await store.updateHighWater({ lastSeen: 1_800_000_000_000, checkedAt: 1_700_000_000_000 })
     await (await connect(name)).put('meta', { name: 'lastSeen', value: 5 })
-    expect(await open(name).highWater()).toMatchObject({
+    expect(await openStore(name).highWater()).toMatchObject({
       origin: 'stored',
       lastSeen: 1_800_000_000_000,
       checkedAt: 1_700_000_000_000,
@@ -141,19 +122,19 @@ describe('grants written in order', () => {
 
 describe('the high-water record deleted or altered beside a grant of this format', () => {
   it('Should not be taken for a first run - deleted, the grant is suspect and lastSeen unknown', async () => {
-    const name = freshName()
-    const store = open(name)
+    const name = freshName('leeway-high-water')
+    const store = openStore(name)
     await store.writeLicense('notes', ACTIVE_1, mark(1))
     await store.updateHighWater({ lastSeen: 1_800_000_000_000 })
 
     await (await connect(name)).delete('records', 'check-hw')
     expect(await judged(name, mark(1))).toEqual({ kind: 'last_seen_missing' })
-    expect((await open(name).highWater()).lastSeen).toBeNull()
+    expect((await openStore(name).highWater()).lastSeen).toBeNull()
   })
 
   it('Should not be trusted - altered by one byte, it vouches for nothing', async () => {
-    const name = freshName()
-    const store = open(name)
+    const name = freshName('leeway-high-water')
+    const store = openStore(name)
     await store.writeLicense('notes', ACTIVE_1, mark(1))
     const db = await connect(name)
     const record = await db.get('records', 'check-hw')
@@ -165,25 +146,25 @@ describe('the high-water record deleted or altered beside a grant of this format
   })
 
   it('Should not be taken for a high-water record - a grant record moved to its name', async () => {
-    const name = freshName()
-    await open(name).writeLicense('notes', ACTIVE_1, mark(1))
+    const name = freshName('leeway-high-water')
+    await openStore(name).writeLicense('notes', ACTIVE_1, mark(1))
     const db = await connect(name)
     await db.put('records', { ...(await copyGrantRecord(name)), name: 'check-hw' })
-    expect((await open(name).highWater()).origin).toBe('unreadable')
+    expect((await openStore(name).highWater()).origin).toBe('unreadable')
   })
 })
 
 describe('a grant record of the previous format (sealed before the high-water record existed)', () => {
   it('with no high-water record is the first run after the update: migrated, not suspect', async () => {
-    const name = freshName()
-    await open(name).writeLicense('notes', ACTIVE_1, mark(1))
+    const name = freshName('leeway-high-water')
+    await openStore(name).writeLicense('notes', ACTIVE_1, mark(1))
     // As the previous version left them: no format marker inside the seal, lastSeen unsealed.
     const db = await connect(name)
     await writeWithoutMarker(db, ACTIVE_1)
     await db.delete('records', 'check-hw')
     await db.put('meta', { name: 'lastSeen', value: 1_800_000_000_000 })
 
-    const updated = open(name)
+    const updated = openStore(name)
     expect(await updated.readLicense('notes')).toEqual({ kind: 'ok', value: ACTIVE_1, format: 1 })
     const highWater = await updated.highWater()
     expect(highWater).toMatchObject({ origin: 'absent', lastSeen: 1_800_000_000_000 })
@@ -192,13 +173,13 @@ describe('a grant record of the previous format (sealed before the high-water re
     // The worker migrates it with one write: the marker, the mark, lastSeen sealed, meta's copy gone.
     await updated.writeLicense('notes', ACTIVE_1, mark(1))
     expect(await judged(name, mark(1))).toEqual({ kind: 'sound' })
-    expect((await open(name).highWater()).lastSeen).toBe(1_800_000_000_000)
+    expect((await openStore(name).highWater()).lastSeen).toBe(1_800_000_000_000)
     expect(await db.get('meta', 'lastSeen')).toBeUndefined()
   })
 
   it('Should not come back once migrated - written back beside the high-water record, it is rolled back', async () => {
-    const name = freshName()
-    await open(name).writeLicense('notes', ACTIVE_1, mark(1))
+    const name = freshName('leeway-high-water')
+    await openStore(name).writeLicense('notes', ACTIVE_1, mark(1))
     await writeWithoutMarker(await connect(name), ACTIVE_1)
     expect(await judged(name, mark(1))).toEqual({ kind: 'rolled_back' })
   })

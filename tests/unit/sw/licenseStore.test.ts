@@ -1,30 +1,12 @@
 import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SCHEMA, openLeewayDb } from '../../../sw/store/LeewayDb.ts'
-import type { LeewayDb, SchemaVersion } from '../../../sw/store/LeewayDb.ts'
-import { LicenseStore } from '../../../sw/store/LicenseStore.ts'
+import { SCHEMA } from '../../../sw/store/LeewayDb.ts'
+import type { SchemaVersion } from '../../../sw/store/LeewayDb.ts'
+import { closeOpenedStores, connect, freshName, openStore } from './testStores.ts'
 
 // The worker's store on a real IndexedDB implementation (fake-indexeddb) and Node's WebCrypto.
 
-const opened: LeewayDb[] = []
-let counter = 0
-const freshName = () => `leeway-test-${++counter}`
-function open(name: string, schema: readonly SchemaVersion[] = SCHEMA): LicenseStore {
-  const db = openLeewayDb(name, schema)
-  opened.push(db)
-  return new LicenseStore(db)
-}
-
-/** The raw database, to damage what the store wrote. */
-function connect(name: string) {
-  const db = openLeewayDb(name)
-  opened.push(db)
-  return db.connection()
-}
-
-afterEach(() => {
-  for (const db of opened.splice(0)) db.close()
-})
+afterEach(closeOpenedStores)
 
 const LICENSE = { grant: 'header.payload.signature', certs: ['cert-1', 'cert-2'] }
 const MARK = { sub: 'lic_1', seq: 1, status: 'active' } as const
@@ -32,8 +14,8 @@ const MARK = { sub: 'lic_1', seq: 1, status: 'active' } as const
 describe('the device identity', () => {
   it('is made once and found again by the next worker', async () => {
     const name = freshName()
-    const first = await open(name).device()
-    const again = await open(name).device()
+    const first = await openStore(name).device()
+    const again = await openStore(name).device()
     expect(again.id).toBe(first.id)
     expect(again.jkt).toBe(first.jkt)
     expect(first.keyPair.privateKey.extractable).toBe(false)
@@ -43,50 +25,54 @@ describe('the device identity', () => {
 describe('a sealed grant record', () => {
   it('reads back as written', async () => {
     const name = freshName()
-    await open(name).writeLicense('notes', LICENSE, MARK)
-    expect(await open(name).readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE, format: 2 })
+    await openStore(name).writeLicense('notes', LICENSE, MARK)
+    expect(await openStore(name).readLicense('notes')).toEqual({
+      kind: 'ok',
+      value: LICENSE,
+      format: 2,
+    })
   })
 
   it('reads as unreadable, never as a crash, once a byte of it changes', async () => {
     const name = freshName()
-    await open(name).writeLicense('notes', LICENSE, MARK)
+    await openStore(name).writeLicense('notes', LICENSE, MARK)
     const db = await connect(name)
     const record = await db.get('records', 'grant:notes')
     if (!record) throw new Error('no record written')
     const data = new Uint8Array(record.data.slice(0))
     data[0] = (data[0] ?? 0) ^ 1
     await db.put('records', { ...record, data: data.buffer })
-    expect(await open(name).readLicense('notes')).toEqual({ kind: 'unreadable' })
+    expect(await openStore(name).readLicense('notes')).toEqual({ kind: 'unreadable' })
   })
 
   it('does not open under another product name (the name is sealed in)', async () => {
     const name = freshName()
-    await open(name).writeLicense('notes', LICENSE, MARK)
+    await openStore(name).writeLicense('notes', LICENSE, MARK)
     const db = await connect(name)
     const record = await db.get('records', 'grant:notes')
     if (!record) throw new Error('no record written')
     await db.put('records', { ...record, name: 'grant:other' })
-    expect(await open(name).readLicense('other')).toEqual({ kind: 'unreadable' })
+    expect(await openStore(name).readLicense('other')).toEqual({ kind: 'unreadable' })
   })
 
   it('reads as unreadable when the sealing key is gone', async () => {
     const name = freshName()
-    await open(name).writeLicense('notes', LICENSE, MARK)
+    await openStore(name).writeLicense('notes', LICENSE, MARK)
     const db = await connect(name)
     await db.delete('keys', 'sealing')
-    expect(await open(name).readLicense('notes')).toEqual({ kind: 'unreadable' })
+    expect(await openStore(name).readLicense('notes')).toEqual({ kind: 'unreadable' })
   })
 })
 
 describe('a new app version with a new schema version', () => {
   it('keeps the grants, the device key, the settings and the queue', async () => {
     const name = freshName()
-    const before = open(name)
+    const before = openStore(name)
     const device = await before.device()
     await before.writeLicense('notes', LICENSE, MARK)
     await before.setMeta('lastSeen', 1_800_000_000_000)
     await before.enqueue({ kind: 'deactivate', product: 'notes', createdAt: 1 })
-    for (const db of opened.splice(0)) db.close()
+    closeOpenedStores()
 
     let upgraded = false
     const next: SchemaVersion = {
@@ -96,7 +82,7 @@ describe('a new app version with a new schema version', () => {
         upgraded = true
       },
     }
-    const after = open(name, [...SCHEMA, next])
+    const after = openStore(name, [...SCHEMA, next])
     expect(await after.readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE, format: 2 })
     expect((await after.device()).id).toBe(device.id)
     expect(await after.getMeta('lastSeen', 0)).toBe(1_800_000_000_000)
@@ -108,12 +94,12 @@ describe('a new app version with a new schema version', () => {
 describe('the upgrade from schema version 1 to 2 (telemetry gets a store of its own)', () => {
   it('keeps the user’s telemetry consent, moved out of meta', async () => {
     const name = freshName()
-    const v1 = open(name, SCHEMA.slice(0, 1))
+    const v1 = openStore(name, SCHEMA.slice(0, 1))
     await v1.writeLicense('notes', LICENSE, MARK)
     await v1.setMeta('telemetryOptIn', true)
-    for (const db of opened.splice(0)) db.close()
+    closeOpenedStores()
 
-    const v2 = open(name)
+    const v2 = openStore(name)
     expect(await v2.telemetry.consent()).toBe(true)
     expect(await v2.getMeta('telemetryOptIn', 'gone')).toBe('gone')
     expect(await v2.readLicense('notes')).toEqual({ kind: 'ok', value: LICENSE, format: 2 })
@@ -121,15 +107,15 @@ describe('the upgrade from schema version 1 to 2 (telemetry gets a store of its 
 
   it('leaves telemetry off for a user who never chose', async () => {
     const name = freshName()
-    await open(name, SCHEMA.slice(0, 1)).setMeta('lastSeen', 1)
-    for (const db of opened.splice(0)) db.close()
-    expect(await open(name).telemetry.consent()).toBe(false)
+    await openStore(name, SCHEMA.slice(0, 1)).setMeta('lastSeen', 1)
+    closeOpenedStores()
+    expect(await openStore(name).telemetry.consent()).toBe(false)
   })
 })
 
 describe('the telemetry counters', () => {
   it('count nothing without consent', async () => {
-    const store = open(freshName()).telemetry
+    const store = openStore(freshName()).telemetry
     await store.count({ counter: 'startsOnline', reconnectBucket: 0 })
     const { counters, reconnectCounts } = await store.counts()
     expect(counters.startsOnline).toBe(0)
@@ -137,7 +123,7 @@ describe('the telemetry counters', () => {
   })
 
   it('count with consent, and keep what was counted after a report was taken off', async () => {
-    const store = open(freshName()).telemetry
+    const store = openStore(freshName()).telemetry
     await store.setConsent(true)
     await store.count({ counter: 'rechecksOk' })
     await store.count({ counter: 'rechecksOk', reconnectBucket: 8 })
@@ -151,7 +137,7 @@ describe('the telemetry counters', () => {
 
   it('stop at the bound a report may carry', async () => {
     const name = freshName()
-    const store = open(name).telemetry
+    const store = openStore(name).telemetry
     await store.setConsent(true)
     const db = await connect(name)
     const counts = await store.counts()
@@ -163,7 +149,7 @@ describe('the telemetry counters', () => {
 
   it('read a damaged record as zeros, never as something a server would refuse', async () => {
     const name = freshName()
-    const store = open(name).telemetry
+    const store = openStore(name).telemetry
     const db = await connect(name)
     await db.put('telemetry', {
       name: 'counters',
@@ -176,7 +162,7 @@ describe('the telemetry counters', () => {
   })
 
   it('are forgotten when the user says no, but not the day of the last report', async () => {
-    const store = open(freshName()).telemetry
+    const store = openStore(freshName()).telemetry
     await store.setConsent(true)
     await store.count({ counter: 'startsOnline' })
     await store.updateProgress({ sentDay: '2026-06-01', reconnectedAt: 5 })
