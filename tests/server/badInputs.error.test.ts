@@ -339,7 +339,7 @@ const rows: Row[] = [
     code: 'bad_request',
   },
   {
-    name: 'validate: a body larger than 1 MiB',
+    name: 'validate: a body larger than its 256 KiB limit',
     send: async () =>
       validate({
         checks: [{ grant: ctx.grant, proof: await ctx.proof() }],
