@@ -17,6 +17,7 @@ import {
 import { moveToPostgres } from './moveToPostgres.ts'
 import { createServices } from './services.ts'
 import type { Services } from './services.ts'
+import { trustedProxiesFromEnv } from './trustedProxies.ts'
 
 const USAGE = `leeway — the Leeway license server and its tools
 
@@ -144,6 +145,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(dataDir: string, values: Values): Promise<number> {
+  const trustedProxies = trustedProxiesFromEnv()
   const data = await openDataDir(dataDir, { ...dataDirOptionsFromEnv(), seedDemo: true })
   const staticDir = resolve('dist')
   if (!values['no-build'])
@@ -152,6 +154,7 @@ async function serve(dataDir: string, values: Values): Promise<number> {
     port: Number(values.port ?? process.env.PORT ?? 8787),
     host: values.host ?? process.env.HOST ?? '127.0.0.1',
     staticDir,
+    trustedProxies,
   })
   console.log(`Leeway is running at ${server.url}`)
   console.log(`Admin token: ${data.adminToken}`)

@@ -14,13 +14,13 @@ export interface RunningServer {
 /** Listens with the app of a data folder; resolves once the port is open. */
 export async function listen(
   data: DataDir,
-  options: { port: number; host: string; staticDir?: string | undefined; trustProxy?: boolean },
+  options: { port: number; host: string; staticDir?: string | undefined; trustedProxies?: number },
   overrides: Partial<AppDeps> = {},
 ): Promise<RunningServer> {
   const app = createApp(
     data.deps({
       staticDir: options.staticDir,
-      trustProxy: options.trustProxy ?? false,
+      trustedProxies: options.trustedProxies ?? 0,
       // JSON logs on stdout at LOG_LEVEL, and the process's own metrics beside the server's.
       logger: createLogger({ level: logLevelFromEnv(), destination: stdoutDestination() }),
       metrics: new Metrics({ processMetrics: true }),

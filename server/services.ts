@@ -35,8 +35,11 @@ export interface AppDeps {
   rateLimits?: 'memory' | 'store'
   /** The directory of the built app, served beside the API. */
   staticDir?: string | undefined
-  /** Trust `X-Forwarded-For` for the client address (only behind a proxy you run). */
-  trustProxy?: boolean
+  /**
+   * How many proxies you run in front of the server, each appending to `X-Forwarded-For`; the
+   * client address is read that many entries from the right. Default 0: the socket's address.
+   */
+  trustedProxies?: number
   /** Structured request and error logs; none by default. */
   logger?: Logger
   /** Where the Prometheus metrics are counted; a registry of the app's own by default. */
@@ -73,7 +76,7 @@ export interface Services {
   now: () => number
   adminToken: string
   rootPrivateKey: CryptoKey | undefined
-  trustProxy: boolean
+  trustedProxies: number
   log: Logger
   metrics: Metrics
   metricsToken: string | undefined
@@ -111,7 +114,7 @@ export function createServices(deps: AppDeps): Services {
     now,
     adminToken: deps.adminToken,
     rootPrivateKey: deps.rootPrivateKey,
-    trustProxy: deps.trustProxy ?? false,
+    trustedProxies: deps.trustedProxies ?? 0,
     log: deps.logger ?? silentLogger(),
     metrics: deps.metrics ?? new Metrics(),
     metricsToken: deps.metricsToken,

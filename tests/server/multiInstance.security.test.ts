@@ -120,7 +120,7 @@ describe('rate limits on a database shared by two instances', () => {
     const limits = { ...GENEROUS_LIMITS, activationsPerAddress: { capacity: 3, perMinute: 1 } }
     // `store` is what PostgreSQL gets by default; on SQLite the same limiter is forced here.
     const apps = [a, b].map((data) =>
-      createApp(data.deps({ limits, rateLimits: 'store', trustProxy: true })),
+      createApp(data.deps({ limits, rateLimits: 'store', trustedProxies: 1 })),
     )
     const license = await createServices(a.deps()).admin.createLicense({
       product: 'notes',

@@ -28,7 +28,7 @@ describe('activation attempts per client address (3, then 1 a minute)', () => {
   it('answers the 4th attempt from one address with 429 rate_limited and Retry-After, and writes nothing', async () => {
     const s = (server = await startTestServer({
       limits: { ...GENEROUS_LIMITS, activationsPerAddress: LOW },
-      overrides: { trustProxy: true },
+      overrides: { trustedProxies: 1 },
     }))
     const license = await s.createLicense({ seats: 10 })
     const from = { 'x-forwarded-for': '203.0.113.7' }
@@ -59,11 +59,11 @@ describe('activation attempts per client address (3, then 1 a minute)', () => {
   it('lets another address through while one is limited', async () => {
     const s = (server = await startTestServer({
       limits: { ...GENEROUS_LIMITS, activationsPerAddress: LOW },
-      overrides: { trustProxy: true },
+      overrides: { trustedProxies: 1 },
     }))
     const license = await s.createLicense({ seats: 10 })
     const a = { 'x-forwarded-for': '203.0.113.7' }
-    const b = { 'x-forwarded-for': '198.51.100.23, 10.0.0.1' }
+    const b = { 'x-forwarded-for': '198.51.100.23' }
     for (let i = 0; i < 3; i++) await s.activate(license.key, await s.makeDevice(), a)
     await expectRateLimited(await s.activate(license.key, await s.makeDevice(), a))
     expect((await s.activate(license.key, await s.makeDevice(), b)).status).toBe(200)
@@ -94,6 +94,41 @@ describe('activation attempts per client address (3, then 1 a minute)', () => {
     await expectRateLimited(
       await s.activate(license.key, await s.makeDevice(), { 'x-forwarded-for': '203.0.113.99' }),
     )
+  })
+
+  it('Should not let a client behind the proxy choose its address - 500 guesses, each with another spoofed entry left of the one the proxy appended, are limited after 3', async () => {
+    const s = (server = await startTestServer({
+      limits: { ...GENEROUS_LIMITS, activationsPerAddress: LOW },
+      overrides: { trustedProxies: 1 },
+    }))
+    const statuses: number[] = []
+    for (let i = 0; i < 500; i++) {
+      // What the client sent, then what the one trusted proxy appended: the client's real address.
+      const from = { 'x-forwarded-for': `10.${i >> 8}.${i & 255}.1, 203.0.113.7` }
+      const guess = `AAAAA-AAAAA-AAAAA-AAAAA-AAAAA-${String(i).padStart(5, 'A')}`
+      statuses.push((await s.activate(guess, await s.makeDevice(), from)).status)
+    }
+    expect(statuses.slice(0, 3)).toEqual([403, 403, 403])
+    expect(statuses.slice(3).every((status) => status === 429)).toBe(true)
+  })
+
+  it('counts proxies from the right: behind two, the entry before the last is the client', async () => {
+    const s = (server = await startTestServer({
+      limits: { ...GENEROUS_LIMITS, activationsPerAddress: LOW },
+      overrides: { trustedProxies: 2 },
+    }))
+    const license = await s.createLicense({ seats: 10 })
+    const client = (spoof: string) => ({ 'x-forwarded-for': `${spoof}, 203.0.113.7, 10.0.0.2` })
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await s.activate(license.key, await s.makeDevice(), client(`192.0.2.${i}`))).status,
+      ).toBe(200)
+    await expectRateLimited(
+      await s.activate(license.key, await s.makeDevice(), client('192.0.2.9')),
+    )
+    // Another client behind the same two proxies is another address.
+    const other = { 'x-forwarded-for': '198.51.100.23, 10.0.0.2' }
+    expect((await s.activate(license.key, await s.makeDevice(), other)).status).toBe(200)
   })
 
   it('counts offline activations against the same limit', async () => {
@@ -137,7 +172,7 @@ describe('activations per license (3, then 1 a minute)', () => {
   it('limits the license from every address', async () => {
     const s = (server = await startTestServer({
       limits: { ...GENEROUS_LIMITS, activationsPerLicense: LOW },
-      overrides: { trustProxy: true },
+      overrides: { trustedProxies: 1 },
     }))
     const license = await s.createLicense({ seats: 10 })
     for (let i = 0; i < 3; i++) {

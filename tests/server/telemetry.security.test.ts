@@ -19,7 +19,7 @@ let grant: string
 
 beforeEach(async () => {
   metrics = new Metrics()
-  server = await startTestServer({ overrides: { trustProxy: true, metrics } })
+  server = await startTestServer({ overrides: { trustedProxies: 1, metrics } })
   license = await server.createLicense()
   device = await server.makeDevice('telemetry-device-7')
   grant = (await server.activateOk(license.key, device)).grant

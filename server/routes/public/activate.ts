@@ -22,7 +22,7 @@ const ActivateBody = v.object({
 export function activateRoute(app: Hono, s: Services): void {
   app.post('/api/v1/activate', async (c) => {
     return countActivation(s, 'online', async () => {
-      await limitActivations(s, clientAddress(c, s.trustProxy))
+      await limitActivations(s, clientAddress(c, s.trustedProxies))
       const body = await readBody(c, ActivateBody)
       return c.json(await s.licenses.activate(body.licenseKey, body.device, body.nonce))
     })

@@ -12,7 +12,7 @@ const OfflineActivateBody = v.object({ licenseKey, requestCode: token })
 export function offlineActivateRoute(app: Hono, s: Services): void {
   app.post('/api/v1/offline/activate', async (c) => {
     return countActivation(s, 'offline', async () => {
-      await limitActivations(s, clientAddress(c, s.trustProxy))
+      await limitActivations(s, clientAddress(c, s.trustedProxies))
       const body = await readBody(c, OfflineActivateBody)
       return c.json(await s.licenses.activateOffline(body.licenseKey, body.requestCode))
     })
