@@ -131,6 +131,26 @@ describe('activation attempts per client address (3, then 1 a minute)', () => {
     expect((await s.activate(license.key, await s.makeDevice(), other)).status).toBe(200)
   })
 
+  it("Should not let a cross-site form spend an address's attempts - 200 text/plain and malformed posts leave a real activation from that address possible", async () => {
+    const s = (server = await startTestServer({
+      limits: { ...GENEROUS_LIMITS, activationsPerAddress: LOW },
+    }))
+    const license = await s.createLicense()
+    const device = await s.makeDevice()
+    const formPost = JSON.stringify({ licenseKey: license.key, device })
+    for (let i = 0; i < 50; i++) {
+      for (const path of ['/api/v1/activate', '/api/v1/offline/activate']) {
+        const plain = await s.request('POST', path, {
+          body: formPost,
+          headers: { 'content-type': 'text/plain' },
+        })
+        await expectError(plain, 400, 'bad_request')
+        await expectError(await s.post(path, '{"licenseKey":'), 400, 'bad_request')
+      }
+    }
+    expect((await s.activate(license.key, device)).status).toBe(200)
+  })
+
   it('counts offline activations against the same limit', async () => {
     const s = (server = await startTestServer({
       limits: { ...GENEROUS_LIMITS, activationsPerAddress: LOW },

@@ -22,8 +22,10 @@ const ActivateBody = v.object({
 export function activateRoute(app: Hono, s: Services): void {
   app.post('/api/v1/activate', async (c) => {
     return countActivation(s, 'online', async () => {
-      await limitActivations(s, clientAddress(c, s.trustedProxies))
+      // Charged once the request is well-formed: a cross-site form posting text/plain from a
+      // visitor's browser must not spend the attempts of the visitor's address.
       const body = await readBody(c, ActivateBody)
+      await limitActivations(s, clientAddress(c, s.trustedProxies))
       return c.json(await s.licenses.activate(body.licenseKey, body.device, body.nonce))
     })
   })

@@ -12,8 +12,9 @@ const OfflineActivateBody = v.object({ licenseKey, requestCode: token })
 export function offlineActivateRoute(app: Hono, s: Services): void {
   app.post('/api/v1/offline/activate', async (c) => {
     return countActivation(s, 'offline', async () => {
-      await limitActivations(s, clientAddress(c, s.trustedProxies))
+      // Charged once the request is well-formed, as online activation is.
       const body = await readBody(c, OfflineActivateBody)
+      await limitActivations(s, clientAddress(c, s.trustedProxies))
       return c.json(await s.licenses.activateOffline(body.licenseKey, body.requestCode))
     })
   })
