@@ -50,8 +50,37 @@ export type ProductManifest = v.InferOutput<typeof ProductSchema>
 export type Manifest = v.InferOutput<typeof ManifestSchema>
 export type FeatureDefinition = v.InferOutput<typeof FeatureSchema>
 
+// Valibot's record drops these keys without an issue, since assigning them would reach
+// Object.prototype: a feature so named would vanish from the policy while a plan still named it.
+const RESERVED_NAMES = ['__proto__', 'constructor', 'prototype']
+
+/** A product, feature or plan named after what every JavaScript object has, with where it is. */
+function reservedNames(input: unknown): string[] {
+  const own = (value: unknown, key: string): unknown =>
+    typeof value === 'object' && value !== null && Object.hasOwn(value, key)
+      ? (value as Record<string, unknown>)[key]
+      : undefined
+  const keysOf = (value: unknown) =>
+    typeof value === 'object' && value !== null ? Object.keys(value) : []
+  const problems: string[] = []
+  const check = (path: string, value: unknown) => {
+    for (const key of keysOf(value))
+      if (RESERVED_NAMES.includes(key)) problems.push(`${path}: "${key}" is reserved, not a name`)
+  }
+  const products = own(input, 'products')
+  check('products', products)
+  for (const productId of keysOf(products)) {
+    const product = own(products, productId)
+    check(`products.${productId}.features`, own(product, 'features'))
+    check(`products.${productId}.plans`, own(product, 'plans'))
+  }
+  return problems
+}
+
 /** Validates a manifest, including that every plan names only defined features; throws `manifest_invalid` with readable issues. */
 export function parseManifest(input: unknown): Manifest {
+  const reserved = reservedNames(input)
+  if (reserved.length > 0) throw new ManifestInvalid(reserved)
   const result = v.safeParse(ManifestSchema, input)
   if (!result.success) throw new ManifestInvalid([describeIssues(result.issues)])
   const problems: string[] = []
@@ -60,7 +89,8 @@ export function parseManifest(input: unknown): Manifest {
       problems.push(`products.${productId}.plans: at least one plan is needed`)
     for (const [planName, plan] of Object.entries(product.plans)) {
       for (const feature of plan.features) {
-        if (!(feature in product.features)) {
+        // Own properties only: `in` also finds what every object inherits (`constructor`).
+        if (!Object.hasOwn(product.features, feature)) {
           problems.push(`products.${productId}.plans.${planName}: unknown feature "${feature}"`)
         }
       }

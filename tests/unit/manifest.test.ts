@@ -182,6 +182,44 @@ describe('the policy a grant carries', () => {
   )
 })
 
+describe('names every object inherits', () => {
+  it.each(['constructor', 'hasOwnProperty', 'toString', 'valueOf', '__proto__'])(
+    'Should not let a plan entitle %s - it is no feature the product defines',
+    (name) => {
+      const json = demoManifestJson()
+      json.products.notes.plans.free.features.push(name)
+      expect(() => parseManifest(json)).toThrow(ManifestInvalid)
+    },
+  )
+
+  it('Should not call constructor a defined feature - the plan naming it is refused as naming an unknown feature', () => {
+    const json = demoManifestJson()
+    json.products.notes.plans.free.features.push('constructor')
+    expect(() => parseManifest(json)).toThrow(
+      'products.notes.plans.free: unknown feature "constructor"',
+    )
+  })
+
+  // Written into the manifest's JSON text: JSON.parse makes each an own property, as in a manifest
+  // sent to the server.
+  it.each<[string, string, string, string]>([
+    [
+      'a feature',
+      '"features":{',
+      '"constructor":{"offline":"online"},',
+      'products.notes.features: "constructor"',
+    ],
+    ['a plan', '"plans":{', '"prototype":{"features":[]},', 'products.notes.plans: "prototype"'],
+    ['a product', '"products":{', '"__proto__":{},', 'products: "__proto__"'],
+  ])(
+    'Should not drop %s named after what every object has - the manifest is refused, naming it',
+    (_what, after, inserted, message) => {
+      const text = JSON.stringify(demoManifestJson()).replace(after, `${after}${inserted}`)
+      expect(() => parseManifest(JSON.parse(text))).toThrow(message)
+    },
+  )
+})
+
 describe('the features a plan entitles', () => {
   const product = demoProduct()
 
