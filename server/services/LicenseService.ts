@@ -311,6 +311,12 @@ export class LicenseService {
           `all ${license.seats} seats of this license are in use; deactivate another device to free one`,
         )
       }
+      if (outcome.reason === 'device_key_conflict') {
+        throw new ApiError(
+          'conflict',
+          'this device id is already activated with another key; deactivate it on that device or ask the vendor to remove it',
+        )
+      }
       throw new ApiError('license_key_invalid', 'no license has this key')
     }
     const options = nonce === undefined ? {} : { nonce }

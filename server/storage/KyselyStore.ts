@@ -143,6 +143,10 @@ export class KyselyStore implements Store {
         .where('license_id', '=', licenseId)
         .where('device_id', '=', registration.deviceId)
         .executeTakeFirst()
+      // An active device id stays bound to its key: the id is shown in the panel and inside
+      // request codes, so the license key and an id must not be enough to move a seat elsewhere.
+      if (existing?.state === 'active' && existing.jkt !== registration.jkt)
+        return { ok: false, reason: 'device_key_conflict' }
       if (existing?.state !== 'active') {
         const { taken } = await trx
           .selectFrom('devices')

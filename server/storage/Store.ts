@@ -48,7 +48,7 @@ export type CheckInOutcome =
 
 export type ActivationOutcome =
   | { ok: true; device: DeviceRow; license: LicenseRow }
-  | { ok: false; reason: 'seat_limit_reached' | 'not_found' }
+  | { ok: false; reason: 'seat_limit_reached' | 'not_found' | 'device_key_conflict' }
 
 /**
  * Everything the server keeps. Each method that answers has committed durably; seat checks run
@@ -72,7 +72,8 @@ export interface Store {
   findDevice(licenseId: string, deviceId: string): Promise<DeviceRow | undefined>
   /**
    * Takes a seat for a device, or renews the binding of a device that holds one. Devices not seen
-   * since `releaseIdleBefore` give their seats back first. Bumps the device's `seq`.
+   * since `releaseIdleBefore` give their seats back first. Bumps the device's `seq`. A device id
+   * that holds a seat keeps its key: another key for it is `device_key_conflict`, nothing bound.
    */
   activateDevice(
     licenseId: string,

@@ -149,8 +149,11 @@ describe('grants the server did not sign as they are', () => {
     )
   })
 
-  it('refuses the old grant of a device that activated again with a new key', async () => {
+  it('refuses the old grant of a device that was released and activated again with a new key', async () => {
     const { license, device, grant } = await activated()
+    expect(
+      (await server.post('/api/v1/deactivate', await server.check(grant, device))).status,
+    ).toBe(200)
     const rekeyed = await server.makeDevice(device.id)
     await server.activateOk(license.key, rekeyed)
     // Even signed by the old key it still holds, the old binding is gone.
