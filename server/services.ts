@@ -53,6 +53,12 @@ export interface Limits {
   activationsPerLicense: RateLimit
   /** Checks in progress at once, over all validate calls; more are refused with 429 (see CheckAdmission). */
   checksInFlight: number
+  /**
+   * Check-ins per device through validate, counted once its grant and proof verified. Always kept
+   * in memory, per instance, even with `rateLimits: 'store'`: a database write per check would
+   * halve check throughput to stop what is abuse either way.
+   */
+  checkInsPerDevice: RateLimit
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -61,6 +67,9 @@ export const DEFAULT_LIMITS: Limits = {
   // About a quarter of a second of work on 2 cores, a few seconds on a small VM: far below the
   // worker's 10 s timeout either way, and above 4 concurrent batches of 100.
   checksInFlight: 512,
+  // A worker checks in when its grant is due, at most every 10 minutes at start and on a user's
+  // "Check now": 20 at once and one every 10 seconds after is far above that, far below a loop.
+  checkInsPerDevice: { capacity: 20, perMinute: 6 },
 }
 
 export interface Services {
@@ -100,6 +109,7 @@ export function createServices(deps: AppDeps): Services {
     keyHashSecret: deps.keyHashSecret,
     now,
     activationsPerLicense: limiter('activations-per-license', limits.activationsPerLicense),
+    checkInsPerDevice: new MemoryRateLimiter(limits.checkInsPerDevice, now),
   })
   return {
     store: deps.store,

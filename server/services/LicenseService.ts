@@ -58,6 +58,8 @@ export interface LicenseServiceDeps {
   keyHashSecret: string
   now: () => number
   activationsPerLicense: RateLimiter
+  /** Check-ins per license and device, taken after the check verified: nobody can spend another's. */
+  checkInsPerDevice: RateLimiter
 }
 
 /** The device-facing operations: activate, validate, deactivate and air-gapped activation. */
@@ -179,6 +181,14 @@ export class LicenseService {
       // A device that gave up while its request waited to be read (a storm fills the kernel's
       // accept queue) is seen gone only now: its proof stays unused, nothing is written or signed.
       if (options.signal?.aborted) return undefined
+      // After verification, so forged checks cannot spend a device's budget; before the commit and
+      // the signature, which are what a loop of check-ins would cost.
+      const allowed = await this.#deps.checkInsPerDevice.take(`${license.id}:${device.device_id}`)
+      if (!allowed.ok)
+        throw new ApiError(
+          'rate_limited',
+          `this device checks in too often; try again in ${allowed.retryAfterSeconds} s`,
+        )
       const checkIn = await this.#deps.store.checkInDevice(license.id, device.device_id, now, proof)
       // A replayed proof proves nothing; a device removed since still proved its license.
       if (!checkIn.ok && checkIn.reason === 'proof_replayed') throw refusal(checkIn.reason)

@@ -1,6 +1,7 @@
 import { createApp } from '../../../server/app.ts'
 import type { DataDir } from '../../../server/dataDir.ts'
 import type { Store } from '../../../server/storage/Store.ts'
+import { BENCH_LIMITS } from '../server/benchLimits.ts'
 import type { SimulatedDevice } from '../server/seedStore.ts'
 import { validateBodies } from '../server/validateBodies.ts'
 import { profileShares } from '../support/profileShares.ts'
@@ -27,7 +28,7 @@ export async function measureInProcessValidate(
   devices: readonly SimulatedDevice[],
 ): Promise<InProcessValidate> {
   const storeTime = new Map<string, number>()
-  const app = createApp(data.deps({ store: timed(data.store, storeTime) }))
+  const app = createApp(data.deps({ store: timed(data.store, storeTime), limits: BENCH_LIMITS }))
   const pool = validateBodies(devices, 10_000, 1)
   let next = 0
   let checks = 0

@@ -1,5 +1,6 @@
 import { openDataDir } from '../../../server/dataDir.ts'
 import { listen } from '../../../server/main.ts'
+import { BENCH_LIMITS } from './benchLimits.ts'
 
 // A license server in a process of its own, as `leeway serve` runs it (the data folder's defaults,
 // SQLite), on an ephemeral loopback port: the bench drives it from another process, so the load
@@ -7,7 +8,7 @@ import { listen } from '../../../server/main.ts'
 const dir = process.argv[2]
 if (!dir || !process.send) throw new Error('usage: fork licenseServer.ts DATA_DIR (with IPC)')
 const data = await openDataDir(dir)
-const server = await listen(data, { port: 0, host: '127.0.0.1' })
+const server = await listen(data, { port: 0, host: '127.0.0.1' }, { limits: BENCH_LIMITS })
 
 const stop = async () => {
   await server.close()

@@ -41,6 +41,7 @@ export const GENEROUS_LIMITS: Limits = {
   activationsPerAddress: { capacity: 100_000, perMinute: 100_000 },
   activationsPerLicense: { capacity: 100_000, perMinute: 100_000 },
   checksInFlight: 100_000,
+  checkInsPerDevice: { capacity: 100_000, perMinute: 100_000 },
 }
 
 /** The server's time, moved only by the test. */

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { DEFAULT_LIMITS } from '../../../server/services.ts'
 import { jsonAnswer, startWorkerHarness } from './workerHarness.ts'
 import type { WorkerHarness } from './workerHarness.ts'
 
@@ -245,5 +246,24 @@ describe('a deactivation queued while offline', () => {
     expect((await h.data.store.listDevices(license.id)).map((device) => device.state)).toEqual([
       'released',
     ])
+  })
+})
+
+describe('a device over its check-in limit (#11, item 8d)', () => {
+  it('keeps its grant and features, shows why, and checks in again once the server allows it', async () => {
+    await h.activated()
+    const limit = DEFAULT_LIMITS.checkInsPerDevice.capacity
+    for (let i = 0; i < limit; i++) await h.worker.recheck()
+    expect((await h.state()).lastCheckError).toBeNull()
+
+    await h.worker.recheck()
+    const limited = await h.state()
+    expect(limited.status).toBe('active')
+    expect(limited.features.templates).toBe(true)
+    expect(limited.lastCheckError?.code).toBe('rate_limited')
+
+    h.advance(MINUTE)
+    await h.worker.recheck()
+    expect((await h.state()).lastCheckError).toBeNull()
   })
 })
