@@ -3,8 +3,14 @@ import type { AddressInfo } from 'node:net'
 import { createApp } from './app.ts'
 import type { DataDir } from './dataDir.ts'
 import { Metrics } from './observability/Metrics.ts'
-import { createLogger, logLevelFromEnv, stdoutDestination } from './observability/logger.ts'
+import {
+  createLogger,
+  logLevelFromEnv,
+  silentLogger,
+  stdoutDestination,
+} from './observability/logger.ts'
 import type { AppDeps } from './services.ts'
+import { startShareSweep } from './services/shareSweep.ts'
 
 export interface RunningServer {
   url: string
@@ -17,16 +23,15 @@ export async function listen(
   options: { port: number; host: string; staticDir?: string | undefined; trustedProxies?: number },
   overrides: Partial<AppDeps> = {},
 ): Promise<RunningServer> {
-  const app = createApp(
-    data.deps({
-      staticDir: options.staticDir,
-      trustedProxies: options.trustedProxies ?? 0,
-      // JSON logs on stdout at LOG_LEVEL, and the process's own metrics beside the server's.
-      logger: createLogger({ level: logLevelFromEnv(), destination: stdoutDestination() }),
-      metrics: new Metrics({ processMetrics: true }),
-      ...overrides,
-    }),
-  )
+  const deps = data.deps({
+    staticDir: options.staticDir,
+    trustedProxies: options.trustedProxies ?? 0,
+    // JSON logs on stdout at LOG_LEVEL, and the process's own metrics beside the server's.
+    logger: createLogger({ level: logLevelFromEnv(), destination: stdoutDestination() }),
+    metrics: new Metrics({ processMetrics: true }),
+    ...overrides,
+  })
+  const app = createApp(deps)
   return new Promise((resolvePromise, reject) => {
     const server = createAdaptorServer({ fetch: app.fetch })
     server.once('error', reject)
@@ -35,10 +40,16 @@ export async function listen(
     // give up. A deep queue keeps them in line instead, well within the worker's 10 s timeout.
     server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => {
       const info = server.address() as AddressInfo
+      const shareSweep = startShareSweep(
+        deps.store,
+        deps.now ?? Date.now,
+        deps.logger ?? silentLogger(),
+      )
       resolvePromise({
         url: `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`,
         close: () =>
           new Promise((done) => {
+            shareSweep.stop()
             server.close(() => done())
             // Keep-alive sockets would hold close() open for their whole timeout.
             if ('closeAllConnections' in server) server.closeAllConnections()

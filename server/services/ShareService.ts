@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { ApiError } from '../http/ApiError.ts'
-import type { Store } from '../storage/Store.ts'
+import type { ShareQuota, Store } from '../storage/Store.ts'
 import type { LicenseService } from './LicenseService.ts'
 
 /** The feature a device's license must entitle to create a share. */
@@ -8,6 +8,13 @@ export const SHARE_FEATURE = 'share.link'
 
 /** How long a shared link stays readable. */
 export const SHARE_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000
+
+/**
+ * What one license may share at once. Someone sharing notes shares a handful; 100 live links and
+ * 2 million characters (40 notes of the longest kind) stay far above that, and bound what one
+ * license key can make the server store.
+ */
+export const SHARE_QUOTA: ShareQuota = { shares: 100, characters: 2_000_000 }
 
 export interface Check {
   grant: string
@@ -50,7 +57,17 @@ export class ShareService {
       created_at: now,
       expires_at: now + SHARE_LIFETIME_MS,
     }
-    await this.#store.insertShare(row)
+    const outcome = await this.#store.insertShareWithinQuota(row, SHARE_QUOTA)
+    if (!outcome.ok) {
+      const what =
+        outcome.reason === 'too_many'
+          ? `${SHARE_QUOTA.shares} shared notes`
+          : `${SHARE_QUOTA.characters.toLocaleString('en')} characters of shared notes`
+      throw new ApiError(
+        'conflict',
+        `this license already shares ${what}, the most it may; stop sharing one to share this`,
+      )
+    }
     return toSharedNote(row)
   }
 

@@ -11,6 +11,8 @@ import type {
   LicenseRow,
   ManifestRow,
   ManifestSummaryRow,
+  ShareOutcome,
+  ShareQuota,
   ShareRow,
   SigningKeyRow,
   StandingDeviceRow,
@@ -375,8 +377,39 @@ export class KyselyStore implements Store {
       .execute()
   }
 
-  async insertShare(row: ShareRow): Promise<void> {
-    await this.#db.insertInto('shares').values(row).execute()
+  async insertShareWithinQuota(row: ShareRow, quota: ShareQuota): Promise<ShareOutcome> {
+    return this.#db.transaction().execute(async (trx) => {
+      // Concurrent creates of one license queue here, each counting after the one before inserted.
+      await this.#lockLicense(trx, row.license_id)
+      await trx
+        .deleteFrom('shares')
+        .where('license_id', '=', row.license_id)
+        .where('expires_at', '<=', row.created_at)
+        .execute()
+      const live = await trx
+        .selectFrom('shares')
+        .select((eb) => [
+          eb.fn.countAll<number | string>().as('shares'),
+          sql<number | string>`coalesce(sum(length(title) + length(body)), 0)`.as('characters'),
+        ])
+        .where('license_id', '=', row.license_id)
+        .executeTakeFirstOrThrow()
+      if (Number(live.shares) + 1 > quota.shares) return { ok: false, reason: 'too_many' }
+      if (Number(live.characters) + row.title.length + row.body.length > quota.characters)
+        return { ok: false, reason: 'too_large' }
+      await trx.insertInto('shares').values(row).execute()
+      return { ok: true }
+    })
+  }
+
+  async deleteExpiredShares(now: number, limit: number): Promise<number> {
+    const result = await this.#db
+      .deleteFrom('shares')
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('shares').select('id').where('expires_at', '<=', now).limit(limit),
+      )
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
   }
 
   async findShare(id: string): Promise<ShareRow | undefined> {

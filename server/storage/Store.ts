@@ -46,6 +46,14 @@ export interface UsedProof {
 export type CheckInOutcome =
   { ok: true; device: DeviceRow } | { ok: false; reason: 'proof_replayed' | 'device_unknown' }
 
+/** The most one license may share at once: live links, and the characters of their titles and bodies. */
+export interface ShareQuota {
+  shares: number
+  characters: number
+}
+
+export type ShareOutcome = { ok: true } | { ok: false; reason: 'too_many' | 'too_large' }
+
 export type ActivationOutcome =
   | { ok: true; device: DeviceRow; license: LicenseRow }
   | { ok: false; reason: 'seat_limit_reached' | 'not_found' | 'device_key_conflict' }
@@ -131,7 +139,14 @@ export interface Store {
   /** The aggregates of the days from `fromDay` to `toDay` (inclusive, `YYYY-MM-DD`). */
   telemetryBetween(fromDay: string, toDay: string): Promise<TelemetryDailyRow[]>
 
-  insertShare(row: ShareRow): Promise<void>
+  /**
+   * Inserts a share unless the license's live shares, with it, would pass `quota`; the license's
+   * expired shares are deleted first. One transaction with the license locked, so concurrent
+   * creates cannot pass the quota together.
+   */
+  insertShareWithinQuota(row: ShareRow, quota: ShareQuota): Promise<ShareOutcome>
+  /** Deletes up to `limit` shares expired at `now`; answers how many went. */
+  deleteExpiredShares(now: number, limit: number): Promise<number>
   findShare(id: string): Promise<ShareRow | undefined>
   /** Deletes a share of `licenseId`; false if there was none. */
   deleteShare(id: string, licenseId: string): Promise<boolean>

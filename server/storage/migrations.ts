@@ -136,6 +136,12 @@ const migrations: Record<string, Migration> = {
         .execute()
     },
   },
+  // The expiry sweep deletes by expires_at across every license.
+  '0005_shares_expiry': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('shares_expires_at').on('shares').column('expires_at').execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = {

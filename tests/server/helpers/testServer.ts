@@ -107,6 +107,7 @@ const TABLES = {
   used_proofs: ['proof_hash'],
   settings: ['key'],
   telemetry_daily: ['day', 'product', 'policy_version'],
+  shares: ['id'],
 } as const satisfies Partial<Record<keyof Database, readonly string[]>>
 
 /** The backend this run covers: the `server` project runs SQLite, `server-pg` PostgreSQL. */
