@@ -118,7 +118,7 @@ export function createServices(deps: AppDeps): Services {
     licenses,
     shares: new ShareService(deps.store, licenses),
     admin: new AdminService(deps.store, manifests, deps.keyHashSecret, now),
-    telemetry: new TelemetryService(deps.store, now),
+    telemetry: new TelemetryService(deps.store, now, deps.keyHashSecret),
     activationsPerAddress: limiter('activations-per-address', limits.activationsPerAddress),
     checkAdmission: new CheckAdmission({ maxInFlight: limits.checksInFlight, now }),
     now,

@@ -60,7 +60,7 @@ export class Metrics {
     })
     this.telemetryReports = new Counter({
       name: 'leeway_telemetry_reports_total',
-      help: 'Telemetry reports sent with validate: accepted, or ignored as invalid, unverified (no check of that product verified) or failed (not stored)',
+      help: 'Telemetry reports sent with validate: accepted, repeated (the device already reported today: answered accepted, not added), or ignored as invalid, unverified (no check of that product verified and checked in) or failed (not stored)',
       labelNames: ['outcome'],
       registers,
     })

@@ -121,12 +121,13 @@ export class LicenseService {
 
   /**
    * One re-verification per check; each result is a fresh grant or an error, never both.
-   * `onVerified` hears of each check whose grant and proof verified (its claims as sent), whatever
-   * the result: telemetry is accepted only from a device that proved its license.
+   * `onCheckedIn` hears of each check whose grant and proof verified and whose device checked in
+   * (its claims as sent): telemetry is accepted only from a device that proved its license and
+   * still holds its seat.
    */
   async validate(
     checks: readonly { grant: string; proof: string }[],
-    options: { onVerified?: (claims: GrantClaims) => void; signal?: AbortSignal } = {},
+    options: { onCheckedIn?: (claims: GrantClaims) => void; signal?: AbortSignal } = {},
   ): Promise<{ results: CheckResult[]; certs: string[]; serverTime: number }> {
     // The checks of a batch run side by side, a few at a time: their cryptography shares the
     // thread pool and their check-ins share commits. Results keep the order of the checks.
@@ -174,7 +175,7 @@ export class LicenseService {
   async #validateOne(
     check: Check,
     proofKey: string,
-    options: { onVerified?: ((claims: GrantClaims) => void) | undefined; signal?: AbortSignal },
+    options: { onCheckedIn?: ((claims: GrantClaims) => void) | undefined; signal?: AbortSignal },
   ): Promise<CheckResult | undefined> {
     try {
       const { license, device, claims, now, proof } = await this.#verifyCheck(check, proofKey)
@@ -190,10 +191,9 @@ export class LicenseService {
           `this device checks in too often; try again in ${allowed.retryAfterSeconds} s`,
         )
       const checkIn = await this.#deps.store.checkInDevice(license.id, device.device_id, now, proof)
-      // A replayed proof proves nothing; a device removed since still proved its license.
-      if (!checkIn.ok && checkIn.reason === 'proof_replayed') throw refusal(checkIn.reason)
-      options.onVerified?.(claims)
       if (!checkIn.ok) throw refusal(checkIn.reason)
+      // A released or removed device still checks in, to learn so; it no longer counts as one.
+      if (checkIn.device.state === 'active') options.onCheckedIn?.(claims)
       // The device accepts this grant's time as the server's only if it carries its proof's digest.
       const nonce = await proofNonce(check.proof, sha256)
       const { grant } = await this.#deps.issuer.issue(license, checkIn.device, now, { nonce })

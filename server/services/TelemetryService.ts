@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import * as v from 'valibot'
 import {
   RECONNECT_BUCKETS_MS,
@@ -31,6 +32,25 @@ const count = v.pipe(
   v.maxValue(TELEMETRY_MAX_COUNT, `must be at most ${TELEMETRY_MAX_COUNT}`),
 )
 
+/**
+ * The most one report adds to each counter. A report holds what a device counted since its last
+ * accepted one, which may span weeks offline: a device started 50 times a day for three months,
+ * a grace period entered and left every few days, failed re-checks retried with back-off all that
+ * time. A larger value says more about its sender than about the app; it is added as the cap (and
+ * accepted, so that a device with a bug clears it instead of sending it again every day).
+ */
+export const REPORT_CAPS: Readonly<Record<TelemetryCounter, number>> = {
+  startsOffline: 5_000,
+  startsOnline: 5_000,
+  graceEntered: 500,
+  graceEnded: 500,
+  rechecksOk: 5_000,
+  rechecksFailed: 20_000,
+  revocationsSeen: 100,
+}
+/** The most one report adds to each bucket of the reconnection histogram (one per reconnection). */
+export const RECONNECT_CAP = 1_000
+
 /** A device's report, checked strictly and bounded: anything else is ignored, never an error. */
 const ReportSchema = v.strictObject({
   product: identifier,
@@ -54,8 +74,19 @@ const ReportSchema = v.strictObject({
   }),
 })
 
-/** Why a report was not added in; each is counted in `leeway_telemetry_reports_total`. */
-export type TelemetryOutcome = 'accepted' | 'invalid' | 'unverified' | 'failed'
+/**
+ * What became of a report; each is counted in `leeway_telemetry_reports_total`. `repeated`: the
+ * device already reported today, so it is answered accepted (the device clears it) and not added.
+ */
+export type TelemetryOutcome = 'accepted' | 'repeated' | 'invalid' | 'unverified' | 'failed'
+
+/** A check of the same `validate` call that verified and checked in: who may report, and how. */
+export interface CheckedInDevice {
+  product: string
+  policyVersion: number
+  license: string
+  device: string
+}
 
 /** One day's aggregate for a product and policy version, as the admin API shows it. */
 export interface TelemetryPoint {
@@ -75,25 +106,28 @@ export interface TelemetryPoint {
 export class TelemetryService {
   readonly #store: Store
   readonly #now: () => number
+  readonly #markerKey: Buffer
 
-  constructor(store: Store, now: () => number) {
+  /** `secret`: the server's key-hash secret; the daily markers use a key derived from it. */
+  constructor(store: Store, now: () => number, secret: string) {
     this.#store = store
     this.#now = now
+    this.#markerKey = createHmac('sha256', secret).update('leeway telemetry daily marker').digest()
   }
 
   /**
-   * Adds a report sent with a `validate` call. `verified` holds the product and policy version of
-   * each grant of that call whose proof verified: only a device that proved its license may report,
-   * and the report counts under the policy version it was collected with.
+   * Adds a report sent with a `validate` call. `checkedIn` holds each check of that call that
+   * verified and checked in: only a device that proved its license and still holds its seat may
+   * report, once a UTC day, and the report counts under the policy version it was collected with.
    */
   async record(
     input: unknown,
-    verified: readonly { product: string; policyVersion: number }[],
+    checkedIn: readonly CheckedInDevice[],
   ): Promise<{ outcome: TelemetryOutcome; day?: string }> {
-    const parsed = v.safeParse(ReportSchema, input)
+    const parsed = v.safeParse(ReportSchema, input, { abortEarly: true })
     if (!parsed.success) return { outcome: 'invalid' }
     const report: TelemetryReport = parsed.output
-    const grant = verified.find((check) => check.product === report.product)
+    const grant = checkedIn.find((check) => check.product === report.product)
     if (!grant) return { outcome: 'unverified' }
     const day = utcDay(this.#now())
     const row: Record<string, string | number> = {
@@ -101,12 +135,23 @@ export class TelemetryService {
       product: report.product,
       policy_version: grant.policyVersion,
     }
-    for (const name of TELEMETRY_COUNTERS) row[COLUMNS[name]] = report.counters[name]
+    for (const name of TELEMETRY_COUNTERS)
+      row[COLUMNS[name]] = Math.min(report.counters[name], REPORT_CAPS[name])
     report.reconnectToFresh.counts.forEach((value, index) => {
-      row[bucketColumn(index)] = value
+      row[bucketColumn(index)] = Math.min(value, RECONNECT_CAP)
     })
-    await this.#store.addTelemetry(row as Omit<TelemetryDailyRow, 'devices'>)
-    return { outcome: 'accepted', day }
+    const added = await this.#store.addTelemetryOnce(
+      row as Omit<TelemetryDailyRow, 'devices'>,
+      this.#marker(day, grant),
+    )
+    return { outcome: added ? 'accepted' : 'repeated', day }
+  }
+
+  /** Names the device for one day only, and only to whoever holds the server's secret. */
+  #marker(day: string, device: CheckedInDevice): string {
+    return createHmac('sha256', this.#markerKey)
+      .update(JSON.stringify([day, device.license, device.device, device.product]))
+      .digest('base64url')
   }
 
   /** The series of the days from `from` to `to` (inclusive); thin series are only counted. */

@@ -350,7 +350,29 @@ export class KyselyStore implements Store {
     return query.execute()
   }
 
-  async addTelemetry(row: Omit<TelemetryDailyRow, 'devices'>): Promise<void> {
+  async addTelemetryOnce(
+    row: Omit<TelemetryDailyRow, 'devices'>,
+    marker: string,
+  ): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      // Reports are dated by the server's clock; the day before is kept for instances whose
+      // clocks straddle midnight.
+      await trx.deleteFrom('telemetry_markers').where('day', '<', dayBefore(row.day)).execute()
+      const marked = await trx
+        .insertInto('telemetry_markers')
+        .values({ day: row.day, marker })
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst()
+      if (Number(marked.numInsertedOrUpdatedRows ?? 0) === 0) return false
+      await this.#addTelemetry(trx, row)
+      return true
+    })
+  }
+
+  async #addTelemetry(
+    trx: Transaction<Database>,
+    row: Omit<TelemetryDailyRow, 'devices'>,
+  ): Promise<void> {
     const key = new Set(['day', 'product', 'policy_version'])
     const columns = Object.keys(row).filter((column) => !key.has(column))
     // Added to what the row holds in the same statement: reports that arrive together, on one
@@ -358,7 +380,7 @@ export class KyselyStore implements Store {
     const set: Record<string, RawBuilder<number>> = { devices: sql`telemetry_daily.devices + 1` }
     for (const column of columns)
       set[column] = sql`telemetry_daily.${sql.ref(column)} + excluded.${sql.ref(column)}`
-    await this.#db
+    await trx
       .insertInto('telemetry_daily')
       .values({ ...row, devices: 1 })
       .onConflict((oc) => oc.columns(['day', 'product', 'policy_version']).doUpdateSet(set))
@@ -525,4 +547,9 @@ export class KyselyStore implements Store {
     // SQLite serialises writers on its own; PostgreSQL needs the row lock to keep seat counts exact.
     return (this.#backend === 'postgres' ? query.forUpdate() : query).executeTakeFirst()
   }
+}
+
+/** The UTC day before `day` (`YYYY-MM-DD`). */
+function dayBefore(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
 }

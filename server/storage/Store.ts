@@ -134,8 +134,12 @@ export interface Store {
     limit: number
   }): Promise<StandingDeviceRow[]>
 
-  /** Adds one device's report to its day's aggregate (`devices` grows by one), in one statement. */
-  addTelemetry(row: Omit<TelemetryDailyRow, 'devices'>): Promise<void>
+  /**
+   * Adds one device's report to its day's aggregate (`devices` grows by one) unless `marker` shows
+   * that device already reported that day: false then, and nothing added. One transaction, which
+   * also deletes the markers of days before the one before `row.day`.
+   */
+  addTelemetryOnce(row: Omit<TelemetryDailyRow, 'devices'>, marker: string): Promise<boolean>
   /** The aggregates of the days from `fromDay` to `toDay` (inclusive, `YYYY-MM-DD`). */
   telemetryBetween(fromDay: string, toDay: string): Promise<TelemetryDailyRow[]>
 

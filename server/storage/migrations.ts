@@ -142,6 +142,17 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('shares_expires_at').on('shares').column('expires_at').execute()
     },
   },
+  // Keyed daily markers, so that a device's reports count once a day (see schema.ts).
+  '0006_telemetry_markers': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('telemetry_markers')
+        .addColumn('day', 'text', (c) => c.notNull())
+        .addColumn('marker', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('telemetry_markers_pk', ['day', 'marker'])
+        .execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = {

@@ -108,6 +108,16 @@ export interface TelemetryDailyTable {
   reconnect_8: number
 }
 
+/**
+ * Which devices have reported today, for counting each once: only a keyed hash of the UTC day,
+ * license, device and product, which names nobody without the server's secret, kept apart from the
+ * aggregate and deleted once its day is past.
+ */
+export interface TelemetryMarkerTable {
+  day: string
+  marker: string
+}
+
 export interface MigrationMarker {
   id: Generated<number>
 }
@@ -122,4 +132,5 @@ export interface Database {
   rate_limits: RateLimitTable
   shares: ShareTable
   telemetry_daily: TelemetryDailyTable
+  telemetry_markers: TelemetryMarkerTable
 }

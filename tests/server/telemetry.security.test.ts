@@ -3,8 +3,17 @@ import { createApp } from '../../server/app.ts'
 import { Metrics } from '../../server/observability/Metrics.ts'
 import type { Store } from '../../server/storage/Store.ts'
 import { RECONNECT_BUCKETS_MS } from '../../src/core/index.ts'
+import { RECONNECT_CAP, REPORT_CAPS } from '../../server/services/TelemetryService.ts'
 import { everyTable, telemetryReport } from './helpers/telemetry.ts'
-import { BACKEND, expectError, grantOf, readJson, startTestServer } from './helpers/testServer.ts'
+import type { TelemetryAnswer } from './helpers/telemetry.ts'
+import {
+  BACKEND,
+  DAY,
+  expectError,
+  grantOf,
+  readJson,
+  startTestServer,
+} from './helpers/testServer.ts'
 import type { CreatedLicense, Device, TestServer, ValidateBody } from './helpers/testServer.ts'
 
 type Answer = ValidateBody & { telemetry?: { accepted: boolean; day?: string } }
@@ -77,7 +86,7 @@ function changes(
 }
 
 describe('the database after telemetry arrives', () => {
-  it('holds no device id, license id, license key, key hash, device key or address in any telemetry row', async () => {
+  it('holds no device id, license id, license key, key hash, device key or address in any telemetry row or daily marker', async () => {
     await validate(telemetryReport())
     const tables = await everyTable(server.reader, BACKEND)
     const telemetry = tables.telemetry_daily ?? []
@@ -93,10 +102,14 @@ describe('the database after telemetry arrives', () => {
       String(device.publicKey.x),
       ADDRESS,
     ]
-    for (const row of telemetry) {
+    const markers = tables.telemetry_markers ?? []
+    expect(markers).toHaveLength(1)
+    for (const row of [...telemetry, ...markers]) {
       const text = JSON.stringify(row)
       for (const identifier of identifiers) expect(text).not.toContain(identifier)
     }
+    expect(Object.keys(markers[0] ?? {}).sort()).toEqual(['day', 'marker'])
+    expect(String(markers[0]?.marker)).toMatch(/^[A-Za-z0-9_-]{43}$/)
     // Counters and the key of the aggregate, and nothing else, whatever a later change adds.
     expect(Object.keys(telemetry[0] ?? {}).sort()).toEqual(
       [
@@ -130,7 +143,10 @@ describe('the database after telemetry arrives', () => {
     const byTelemetry = changes(plain, withTelemetry)
     expect(byPlain.telemetry_daily).toBeUndefined()
     expect(byTelemetry.telemetry_daily).toBeDefined()
+    // The day's marker: a keyed hash, and the day it is for.
+    expect(byTelemetry.telemetry_markers).toEqual(['day', 'marker'])
     delete byTelemetry.telemetry_daily
+    delete byTelemetry.telemetry_markers
     // The device's check-in (seq, last_seen_at) and a used proof: the same with or without.
     expect(byTelemetry).toEqual(byPlain)
     expect(Object.keys(byPlain).sort()).toEqual(['devices', 'used_proofs'])
@@ -205,12 +221,89 @@ describe('telemetry beside no verified check', () => {
   })
 })
 
+/** The day's aggregate rows as stored, whatever the admin API would hide. */
+async function aggregates(): Promise<Record<string, unknown>[]> {
+  return (await everyTable(server.reader, BACKEND)).telemetry_daily ?? []
+}
+
+/** A validate of `check` with a report beside it, whatever its result. */
+async function reportBeside(check: { grant: string; proof: string }): Promise<Answer> {
+  const response = await server.post('/api/v1/validate', {
+    checks: [check],
+    telemetry: telemetryReport(),
+  })
+  expect(response.status).toBe(200)
+  return readJson<Answer>(response)
+}
+
+describe('one device reporting again and again (#11, item 4)', () => {
+  it('Should not count one device as six - six reports on one day are each answered accepted, add up as one device, and its series stays hidden below five devices', async () => {
+    for (let i = 0; i < 6; i++) {
+      const answer = await validate(telemetryReport({ rechecksOk: 10 }))
+      expect(answer.telemetry).toMatchObject({ accepted: true })
+    }
+    const [row, ...others] = await aggregates()
+    expect(others).toEqual([])
+    expect(Number(row?.devices)).toBe(1)
+    expect(Number(row?.rechecks_ok)).toBe(10)
+    expect(await counted('accepted')).toBe(1)
+    expect(await counted('repeated')).toBe(5)
+
+    const shown = await server.admin('GET', '/telemetry')
+    const answer = await readJson<TelemetryAnswer>(shown)
+    expect(answer.series).toEqual([])
+    expect(answer.suppressed).toBe(1)
+  })
+
+  it('counts the device again the next day, and forgets the markers of days gone', async () => {
+    await validate(telemetryReport())
+    server.clock.advance(DAY)
+    await validate(telemetryReport())
+    server.clock.advance(DAY)
+    await validate(telemetryReport())
+    const rows = await aggregates()
+    expect(rows.map((row) => Number(row.devices))).toEqual([1, 1, 1])
+    const markers = (await everyTable(server.reader, BACKEND)).telemetry_markers ?? []
+    // Today's and yesterday's; the first day's went with today's report.
+    expect(markers).toHaveLength(2)
+  })
+
+  it('Should not let one report outweigh the others - each counter adds at most its cap', async () => {
+    const inflated = Object.fromEntries(Object.keys(REPORT_CAPS).map((name) => [name, 100_000]))
+    await validate(telemetryReport(inflated, Array(RECONNECT_BUCKETS_MS.length + 1).fill(100_000)))
+    const [row] = await aggregates()
+    expect(Number(row?.rechecks_ok)).toBe(REPORT_CAPS.rechecksOk)
+    expect(Number(row?.revocations_seen)).toBe(REPORT_CAPS.revocationsSeen)
+    expect(Number(row?.reconnect_0)).toBe(RECONNECT_CAP)
+  })
+})
+
+describe('reports from a device without a seat (#11, item 4)', () => {
+  it('Should not count a device that deactivated itself - its report beside its last grant is not accepted', async () => {
+    const released = await server.post('/api/v1/deactivate', await server.check(grant, device))
+    expect(released.status).toBe(200)
+    // The check itself is answered (with the signed revocation the device must learn of).
+    const answer = await reportBeside(await server.check(grant, device))
+    expect(answer.telemetry).toEqual({ accepted: false })
+    expect(await aggregates()).toEqual([])
+  })
+
+  it('Should not count a device the vendor removed - its report is not accepted', async () => {
+    const removed = await server.admin('DELETE', `/licenses/${license.id}/devices/${device.id}`)
+    expect(removed.status).toBeLessThan(300)
+    // The check itself is answered (with the signed revocation the device must learn of).
+    const answer = await reportBeside(await server.check(grant, device))
+    expect(answer.telemetry).toEqual({ accepted: false })
+    expect(await aggregates()).toEqual([])
+  })
+})
+
 describe('telemetry the database cannot store', () => {
   it('is answered not accepted, counted as failed, and the check still gets its grant', async () => {
     const store = server.data.store
     const failing = new Proxy(store, {
       get(target, property) {
-        if (property === 'addTelemetry') return () => Promise.reject(new Error('disk full'))
+        if (property === 'addTelemetryOnce') return () => Promise.reject(new Error('disk full'))
         const value: unknown = Reflect.get(target, property, target)
         return typeof value === 'function' ? value.bind(target) : value
       },

@@ -5,6 +5,7 @@ import { readBody } from '../../http/readBody.ts'
 import { checkSchema } from '../../http/schemas.ts'
 import type { Services } from '../../services.ts'
 import type { CheckResult } from '../../services/LicenseService.ts'
+import type { CheckedInDevice } from '../../services/TelemetryService.ts'
 
 /** Most checks one `validate` call takes. */
 export const MAX_CHECKS = 100
@@ -41,11 +42,17 @@ export function validateRoute(app: Hono, s: Services): void {
         },
       )
     }
-    const verified: { product: string; policyVersion: number }[] = []
+    const checkedIn: CheckedInDevice[] = []
     let answer: Awaited<ReturnType<typeof s.licenses.validate>>
     try {
       answer = await s.licenses.validate(body.checks, {
-        onVerified: (claims) => verified.push({ product: claims.aud, policyVersion: claims.pol.v }),
+        onCheckedIn: (claims) =>
+          checkedIn.push({
+            product: claims.aud,
+            policyVersion: claims.pol.v,
+            license: claims.sub,
+            device: claims.dev,
+          }),
         // A device that gave up waiting will not read the answer: its remaining checks are skipped.
         signal: c.req.raw.signal,
       })
@@ -54,7 +61,7 @@ export function validateRoute(app: Hono, s: Services): void {
     }
     for (const result of answer.results) s.metrics.validations.inc({ code: resultCode(result) })
     if (body.telemetry === undefined) return c.json(answer)
-    const telemetry = await recordTelemetry(s, body.telemetry, verified, c.get('requestId'))
+    const telemetry = await recordTelemetry(s, body.telemetry, checkedIn, c.get('requestId'))
     return c.json({ ...answer, telemetry })
   })
 }
@@ -70,13 +77,15 @@ function resultCode(result: CheckResult): string {
 async function recordTelemetry(
   s: Services,
   report: unknown,
-  verified: readonly { product: string; policyVersion: number }[],
+  checkedIn: readonly CheckedInDevice[],
   requestId: string,
 ): Promise<{ accepted: true; day: string } | { accepted: false }> {
   try {
-    const { outcome, day } = await s.telemetry.record(report, verified)
+    const { outcome, day } = await s.telemetry.record(report, checkedIn)
     s.metrics.telemetryReports.inc({ outcome })
-    return outcome === 'accepted' && day ? { accepted: true, day } : { accepted: false }
+    return (outcome === 'accepted' || outcome === 'repeated') && day
+      ? { accepted: true, day }
+      : { accepted: false }
   } catch (error) {
     s.metrics.telemetryReports.inc({ outcome: 'failed' })
     s.log.warn(

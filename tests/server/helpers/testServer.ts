@@ -108,6 +108,7 @@ const TABLES = {
   settings: ['key'],
   telemetry_daily: ['day', 'product', 'policy_version'],
   shares: ['id'],
+  telemetry_markers: ['day', 'marker'],
 } as const satisfies Partial<Record<keyof Database, readonly string[]>>
 
 /** The backend this run covers: the `server` project runs SQLite, `server-pg` PostgreSQL. */
