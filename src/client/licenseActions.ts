@@ -1,6 +1,12 @@
-import { LICENSE_ENDPOINTS } from '../core/index.ts'
+import { LICENSE_ENDPOINTS, LICENSE_REQUEST_HEADER } from '../core/index.ts'
 import type { HolderProofResponse, RequestCodeResponse, ServedLicenseState } from '../core/index.ts'
 import { license } from './licenseStore.ts'
+
+/** What every POST to the worker carries: the worker refuses one without (a cross-site form). */
+export const LICENSE_POST_HEADERS = {
+  'content-type': 'application/json',
+  [LICENSE_REQUEST_HEADER]: '1',
+} as const
 
 export type ActionOutcome =
   | { ok: true; state: ServedLicenseState; queued: boolean }
@@ -42,7 +48,7 @@ export async function deactivate(): Promise<ActionOutcome> {
 export async function setTelemetry(optIn: boolean): Promise<boolean> {
   const response = await fetch(LICENSE_ENDPOINTS.telemetry, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: LICENSE_POST_HEADERS,
     body: JSON.stringify({ optIn }),
   })
   return response.ok
@@ -66,7 +72,12 @@ export async function getTelemetry(): Promise<boolean> {
  */
 export async function licenseProof(): Promise<HolderProofResponse | null> {
   try {
-    const response = await fetch(LICENSE_ENDPOINTS.proof, { method: 'POST', cache: 'no-store' })
+    const response = await fetch(LICENSE_ENDPOINTS.proof, {
+      method: 'POST',
+      cache: 'no-store',
+      headers: LICENSE_POST_HEADERS,
+      body: '{}',
+    })
     return response.ok ? ((await response.json()) as HolderProofResponse) : null
   } catch {
     return null
@@ -78,7 +89,7 @@ async function post(path: string, body: unknown): Promise<ActionOutcome> {
   try {
     response = await fetch(path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: LICENSE_POST_HEADERS,
       body: JSON.stringify(body),
     })
   } catch {

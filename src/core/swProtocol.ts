@@ -16,6 +16,13 @@ export const LICENSE_ENDPOINTS = {
   proof: '/_license/proof',
 } as const
 
+/**
+ * Sent with every POST to the worker's endpoints, beside `Content-Type: application/json`. A page
+ * of another site can make the browser post a form here (a navigation, which the worker sees like
+ * the app's own calls), but no form or cross-site request can add a header of its own.
+ */
+export const LICENSE_REQUEST_HEADER = 'X-Leeway-Request'
+
 /** The Background Sync (and Periodic Background Sync) tag that wakes the worker to re-check. */
 export const SYNC_TAG = 'leeway-recheck'
 
@@ -44,6 +51,8 @@ export type WorkerErrorCode =
   | 'grant_invalid'
   | 'not_activated'
   | 'store_unavailable'
+  /** A navigation to a license endpoint, or a POST without JSON and `X-Leeway-Request`. */
+  | 'forbidden_request'
 
 /** The answer of `GET /_license/request-code`. */
 export interface RequestCodeResponse {

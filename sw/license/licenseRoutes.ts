@@ -1,4 +1,4 @@
-import { LICENSE_ENDPOINTS } from '../../src/core/index.ts'
+import { LICENSE_ENDPOINTS, LICENSE_REQUEST_HEADER } from '../../src/core/index.ts'
 import { errorResponse, json, readJsonObject } from '../http.ts'
 import type { ActionResult, LicenseWorker } from './LicenseWorker.ts'
 
@@ -94,6 +94,8 @@ export async function handleLicenseRequest(
   request: Request,
   extend: (work: Promise<unknown>) => void,
 ): Promise<Response> {
+  const forbidden = crossSiteShape(request)
+  if (forbidden) return errorResponse('forbidden_request', forbidden, 403)
   const path = new URL(request.url).pathname
   const handler = routes.get(`${request.method} ${path}`)
   if (!handler) {
@@ -113,6 +115,23 @@ export async function handleLicenseRequest(
         )
       : errorResponse('internal', 'The license service worker hit an unexpected error.', 500)
   }
+}
+
+/**
+ * Why a request may have come from another site, or null. Only navigations of another site reach
+ * this worker (a form that posts itself, a link, a frame): other cross-site requests are handled by
+ * the worker of the page that makes them, if any, and go to the network. The app's own calls are
+ * never navigations, and its POSTs carry JSON and a header no form can set. `Sec-Fetch-Site` is not
+ * relied on: the browser adds it to what goes on the network, not to what a worker is given.
+ */
+function crossSiteShape(request: Request): string | null {
+  if (request.mode === 'navigate' || request.destination !== '')
+    return 'License endpoints answer the app’s own calls, not page loads.'
+  if (request.method === 'GET' || request.method === 'HEAD') return null
+  const json = /^application\/json\b/i.test(request.headers.get('content-type') ?? '')
+  if (!json || request.headers.get(LICENSE_REQUEST_HEADER) !== '1')
+    return `License endpoints take JSON with ${LICENSE_REQUEST_HEADER}: 1, as the app sends it.`
+  return null
 }
 
 /** IndexedDB's own failures, by the name of the DOMException that idb passes on. */

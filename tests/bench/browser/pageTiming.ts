@@ -22,7 +22,8 @@ export async function timedFetch(
         init
           ? {
               method: init.method,
-              headers: { 'content-type': 'application/json' },
+              // As the app's client sends it (src/client/licenseActions.ts).
+              headers: { 'content-type': 'application/json', 'x-leeway-request': '1' },
               body: JSON.stringify(init.body),
             }
           : undefined,

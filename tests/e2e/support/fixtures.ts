@@ -90,7 +90,8 @@ export class AppDriver {
       async ({ path, body }) => {
         const response = await fetch(path, {
           method: body === undefined ? 'GET' : 'POST',
-          headers: { 'content-type': 'application/json' },
+          // As the app's client sends it (src/client/licenseActions.ts).
+          headers: { 'content-type': 'application/json', 'x-leeway-request': '1' },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         })
         return { status: response.status, body: (await response.json()) as Record<string, unknown> }
