@@ -7,6 +7,7 @@ import { adminLicenseRoutes } from './routes/admin/licenses.ts'
 import { adminManifestRoutes } from './routes/admin/manifest.ts'
 import { adminTelemetryRoutes } from './routes/admin/telemetry.ts'
 import { requestObserver } from './http/requestObserver.ts'
+import { securityHeaders } from './http/securityHeaders.ts'
 import { metricsRoute } from './routes/metrics.ts'
 import { healthzRoute } from './routes/healthz.ts'
 import { activateRoute } from './routes/public/activate.ts'
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): Hono {
   })
 
   app.use('*', requestObserver(s.log, s.metrics))
+  app.use('*', securityHeaders())
 
   // Ids in paths reach queries; PostgreSQL text cannot hold U+0000 (see readBody).
   app.use('*', async (c, next) => {
@@ -75,14 +77,12 @@ export function createApp(deps: AppDeps): Hono {
   })
 
   if (deps.staticDir) {
-    // The admin dashboard is a page of its own (its API stays under /admin/v1). It may not be
-    // framed, so no other site can overlay clicks on its revoke and rollback buttons.
+    // The admin dashboard is a page of its own (its API stays under /admin/v1). Like every page
+    // (securityHeaders), it may not be framed: no other site can overlay clicks on its buttons.
     const adminPage = serveStatic({
       root: deps.staticDir,
       path: 'admin.html',
       onFound: (_path, c) => {
-        c.header('Content-Security-Policy', "frame-ancestors 'none'")
-        c.header('X-Frame-Options', 'DENY')
         c.header('Cache-Control', 'no-cache')
       },
     })
