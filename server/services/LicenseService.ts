@@ -17,7 +17,7 @@ import {
   verifyProof,
   verifyRequestCode,
 } from '../../src/core/index.ts'
-import type { Es256Verifier, GrantClaims, PublicJwk } from '../../src/core/index.ts'
+import type { Es256Verifier, GrantClaims, ProofEndpoint, PublicJwk } from '../../src/core/index.ts'
 import { VerifierCache } from '../crypto/nodeEs256.ts'
 import { ApiError } from '../http/ApiError.ts'
 import { identifier } from '../http/schemas.ts'
@@ -49,6 +49,25 @@ const BATCH_CONCURRENCY = 8
 
 export type CheckResult =
   { ok: true; grant: string } | { ok: false; error: { code: string; message: string } }
+
+/** What a proof is checked against, per endpoint (see `verifyProof`). */
+export interface ProofBinding {
+  endpoint: ProofEndpoint
+  /** Unbound proofs, from workers installed before proofs named their endpoint. */
+  acceptUnbound?: boolean
+}
+
+/**
+ * A check may still come with an unbound proof from a worker not yet updated: at most it renews a
+ * grant bound to the same device key. Freeing the seat, or anything else, needs a bound proof.
+ */
+export const VALIDATE_PROOF: ProofBinding = {
+  endpoint: { htm: 'POST', htu: '/api/v1/validate' },
+  acceptUnbound: true,
+}
+export const DEACTIVATE_PROOF: ProofBinding = {
+  endpoint: { htm: 'POST', htu: '/api/v1/deactivate' },
+}
 
 export interface LicenseServiceDeps {
   store: Store
@@ -178,7 +197,11 @@ export class LicenseService {
     options: { onCheckedIn?: ((claims: GrantClaims) => void) | undefined; signal?: AbortSignal },
   ): Promise<CheckResult | undefined> {
     try {
-      const { license, device, claims, now, proof } = await this.#verifyCheck(check, proofKey)
+      const { license, device, claims, now, proof } = await this.#verifyCheck(
+        check,
+        VALIDATE_PROOF,
+        proofKey,
+      )
       // A device that gave up while its request waited to be read (a storm fills the kernel's
       // accept queue) is seen gone only now: its proof stays unused, nothing is written or signed.
       if (options.signal?.aborted) return undefined
@@ -206,7 +229,7 @@ export class LicenseService {
 
   /** Frees this device's seat at the user's request; answers with a signed revocation for it. */
   async deactivate(check: { grant: string; proof: string }): Promise<GrantResponse> {
-    const { license, device, now } = await this.#verifyAndConsume(check)
+    const { license, device, now } = await this.#verifyAndConsume(check, DEACTIVATE_PROOF)
     const released = await this.#deps.store.releaseDevice(
       license.id,
       device.device_id,
@@ -228,8 +251,9 @@ export class LicenseService {
   async authorizeFeature(
     check: { grant: string; proof: string },
     feature: string,
+    endpoint: ProofEndpoint,
   ): Promise<{ license: LicenseRow; device: DeviceRow; now: number }> {
-    const verified = await this.verifyHolder(check)
+    const verified = await this.verifyHolder(check, endpoint)
     const { license, device, claims, now } = verified
     if (device.state !== 'active')
       throw new ApiError('device_unknown', 'this device is no longer activated for the license')
@@ -251,12 +275,15 @@ export class LicenseService {
     return { license, device, now }
   }
 
-  /** Verifies a grant we signed and its device's proof of possession (the proof is used up). */
-  async verifyHolder(check: {
-    grant: string
-    proof: string
-  }): Promise<{ license: LicenseRow; device: DeviceRow; claims: GrantClaims; now: number }> {
-    return this.#verifyAndConsume(check)
+  /**
+   * Verifies a grant we signed and its device's proof of possession, made for `endpoint` (the
+   * request being answered); the proof is used up.
+   */
+  async verifyHolder(
+    check: { grant: string; proof: string },
+    endpoint: ProofEndpoint,
+  ): Promise<{ license: LicenseRow; device: DeviceRow; claims: GrantClaims; now: number }> {
+    return this.#verifyAndConsume(check, { endpoint })
   }
 
   async #licenseForKey(licenseKey: string): Promise<LicenseRow> {
@@ -339,6 +366,7 @@ export class LicenseService {
    */
   async #verifyCheck(
     check: { grant: string; proof: string },
+    binding: ProofBinding,
     proofKey: string = proofReplayKey(check.proof),
   ): Promise<{
     license: LicenseRow
@@ -368,7 +396,12 @@ export class LicenseService {
       )
     }
     await this.#verifyOr(
-      () => verifyProof(check.proof, this.#deviceVerifier(device), { jti: claims.jti, now }),
+      () =>
+        verifyProof(check.proof, this.#deviceVerifier(device), {
+          jti: claims.jti,
+          now,
+          ...binding,
+        }),
       'proof_invalid',
     )
     // Keyed on what was signed, not on its spelling: see proofReplayKey.
@@ -380,11 +413,11 @@ export class LicenseService {
   }
 
   /** `#verifyCheck`, then uses its proof up (a check-in does that in the same commit instead). */
-  async #verifyAndConsume(check: {
-    grant: string
-    proof: string
-  }): Promise<{ license: LicenseRow; device: DeviceRow; claims: GrantClaims; now: number }> {
-    const { proof, ...verified } = await this.#verifyCheck(check)
+  async #verifyAndConsume(
+    check: { grant: string; proof: string },
+    binding: ProofBinding,
+  ): Promise<{ license: LicenseRow; device: DeviceRow; claims: GrantClaims; now: number }> {
+    const { proof, ...verified } = await this.#verifyCheck(check, binding)
     if (!(await this.#deps.store.rememberProof(proof.hash, proof.expiresAt, verified.now)))
       throw refusal('proof_replayed')
     return verified

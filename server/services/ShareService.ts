@@ -6,6 +6,9 @@ import type { LicenseService } from './LicenseService.ts'
 /** The feature a device's license must entitle to create a share. */
 export const SHARE_FEATURE = 'share.link'
 
+/** Where shares are created; a share's own path (to stop it) is this and its id. */
+export const SHARES_PATH = '/api/v1/shares'
+
 /** How long a shared link stays readable. */
 export const SHARE_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000
 
@@ -47,7 +50,10 @@ export class ShareService {
   }
 
   async create(check: Check, note: { title: string; body: string }): Promise<SharedNote> {
-    const { license, device, now } = await this.#licenses.authorizeFeature(check, SHARE_FEATURE)
+    const { license, device, now } = await this.#licenses.authorizeFeature(check, SHARE_FEATURE, {
+      htm: 'POST',
+      htu: SHARES_PATH,
+    })
     const row = {
       id: `shr_${randomBytes(16).toString('base64url')}`,
       license_id: license.id,
@@ -88,7 +94,10 @@ export class ShareService {
 
   /** Stops sharing: any device of the license that shared it may, with its grant and proof. */
   async remove(id: string, check: Check): Promise<void> {
-    const { license } = await this.#licenses.verifyHolder(check)
+    const { license } = await this.#licenses.verifyHolder(check, {
+      htm: 'DELETE',
+      htu: `${SHARES_PATH}/${id}`,
+    })
     const removed = SHARE_ID.test(id) && (await this.#store.deleteShare(id, license.id))
     if (!removed) throw new ApiError('not_found', 'this license has no shared note at this link')
   }

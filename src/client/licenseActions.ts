@@ -1,5 +1,10 @@
 import { LICENSE_ENDPOINTS, LICENSE_REQUEST_HEADER } from '../core/index.ts'
-import type { HolderProofResponse, RequestCodeResponse, ServedLicenseState } from '../core/index.ts'
+import type {
+  HolderProofResponse,
+  ProofEndpoint,
+  RequestCodeResponse,
+  ServedLicenseState,
+} from '../core/index.ts'
 import { license } from './licenseStore.ts'
 
 /** What every POST to the worker carries: the worker refuses one without (a cross-site form). */
@@ -66,17 +71,19 @@ export async function getTelemetry(): Promise<boolean> {
 }
 
 /**
- * This license's grant with a fresh single-use proof, for a request to the app's own server that
- * must check the license itself (an `online` feature). Null when the device has no license.
- * @example const holder = await licenseProof(); await fetch('/api/v1/shares', { body: JSON.stringify({ ...holder, title, body }) })
+ * This license's grant with a fresh single-use proof, for one request to the app's own server that
+ * must check the license itself (an `online` feature): the proof names that request's method and
+ * path, and is good there only. Null when the device has no license (or for the license server's
+ * own device endpoints, which only the worker signs for).
+ * @example const holder = await licenseProof({ htm: 'POST', htu: '/api/v1/shares' }); await fetch('/api/v1/shares', { method: 'POST', body: JSON.stringify({ ...holder, title, body }) })
  */
-export async function licenseProof(): Promise<HolderProofResponse | null> {
+export async function licenseProof(endpoint: ProofEndpoint): Promise<HolderProofResponse | null> {
   try {
     const response = await fetch(LICENSE_ENDPOINTS.proof, {
       method: 'POST',
       cache: 'no-store',
       headers: LICENSE_POST_HEADERS,
-      body: '{}',
+      body: JSON.stringify(endpoint),
     })
     return response.ok ? ((await response.json()) as HolderProofResponse) : null
   } catch {

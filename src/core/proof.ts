@@ -8,9 +8,38 @@ export const PROOF_TYP = 'leeway-proof+jwt'
 /** How far a proof's `ts` may be from the verifier's clock, either way. */
 export const PROOF_MAX_SKEW_SECONDS = 300
 
+/**
+ * The request a proof is for, as DPoP (RFC 9449) binds its proofs: `htm` the HTTP method, `htu`
+ * the path of the endpoint (no origin, no query: a server behind a proxy does not reliably know
+ * the origin it is reached by, and a proxy may put the API under a prefix of its own).
+ */
+export interface ProofEndpoint {
+  htm: string
+  htu: string
+}
+
 export interface ProofClaims {
   jti: string
   ts: number
+  /** Present together, on every proof the worker signs since #11; absent on older workers' proofs. */
+  htm?: string
+  htu?: string
+}
+
+/** The endpoints through which a device holds its seat: no page may have a proof made for them. */
+export const DEVICE_ENDPOINTS: readonly ProofEndpoint[] = [
+  { htm: 'POST', htu: '/api/v1/activate' },
+  { htm: 'POST', htu: '/api/v1/validate' },
+  { htm: 'POST', htu: '/api/v1/deactivate' },
+  { htm: 'POST', htu: '/api/v1/offline/activate' },
+]
+
+/**
+ * Whether a proof's `htu` names the endpoint at `path`: the same path, or one under a prefix (the
+ * worker signs the path it calls, which a proxy may serve under a prefix the server never sees).
+ */
+export function endpointMatches(htu: string, path: string): boolean {
+  return htu === path || (path.startsWith('/') && htu.endsWith(path))
 }
 
 /** Signs a proof of possession of the device key for the grant `jti`, at `ts` (seconds). */
@@ -19,24 +48,38 @@ export async function signProof(claims: ProofClaims, deviceKey: CryptoKey): Prom
 }
 
 /**
- * Verifies a proof: signed by `devicePublicKey`, for the grant `jti`, and fresh. Every failure is
- * `proof_invalid`, so a caller cannot learn which part of a forged proof was wrong.
+ * Verifies a proof: signed by `devicePublicKey`, for the grant `jti`, fresh, and for `endpoint`
+ * when it names one. A proof bound to an endpoint verifies only where that endpoint is named; an
+ * unbound one (older workers sign those) only where no endpoint is named, or `acceptUnbound` says
+ * so. Every failure is `proof_invalid`, so a caller cannot learn which part of a forged proof was
+ * wrong.
  */
 export async function verifyProof(
   token: unknown,
   devicePublicKey: CryptoKey | JWK | Es256Verifier,
-  options: { jti: string; now: number },
+  options: { jti: string; now: number; endpoint?: ProofEndpoint; acceptUnbound?: boolean },
 ): Promise<ProofClaims> {
   try {
     readHeader(token, PROOF_TYP)
-    const { jti, ts } = await verifyCompact(token as string, devicePublicKey, 'proof')
+    const { jti, ts, htm, htu } = await verifyCompact(token as string, devicePublicKey, 'proof')
     if (jti !== options.jti) throw new ProofInvalid('proof is for another grant')
     if (!Number.isSafeInteger(ts))
       throw new ProofInvalid('proof ts is not a whole number of seconds')
     const skew = Math.abs((ts as number) - Math.floor(options.now / 1000))
     if (skew > PROOF_MAX_SKEW_SECONDS)
       throw new ProofInvalid('proof ts is more than 5 minutes from server time')
-    return { jti, ts: ts as number }
+    const claims: ProofClaims = { jti, ts: ts as number }
+    if (htm === undefined && htu === undefined) {
+      if (options.endpoint && options.acceptUnbound !== true)
+        throw new ProofInvalid('proof is bound to no endpoint')
+      return claims
+    }
+    if (typeof htm !== 'string' || typeof htu !== 'string')
+      throw new ProofInvalid('proof htm and htu must both be strings')
+    const { endpoint } = options
+    if (!endpoint || htm !== endpoint.htm || !endpointMatches(htu, endpoint.htu))
+      throw new ProofInvalid('proof is for another endpoint')
+    return { ...claims, htm, htu }
   } catch (error) {
     if (error instanceof ProofInvalid) throw error
     throw new ProofInvalid(

@@ -1,5 +1,6 @@
 import {
   CLOCK_TOLERANCE_MS,
+  DEVICE_ENDPOINTS,
   GRANT_TYP,
   LeewayError,
   PROOF_MAX_SKEW_SECONDS,
@@ -9,6 +10,7 @@ import {
   createKeyRing,
   createRequestCode,
   decodeLicenseFile,
+  endpointMatches,
   evaluate,
   lastSeenAfterVerifiedCheck,
   proofNonce,
@@ -21,6 +23,7 @@ import type {
   BackoffPolicy,
   Connectivity,
   GrantClaims,
+  ProofEndpoint,
   PublicJwk,
   RequestCodeResponse,
   ServedLicenseState,
@@ -357,12 +360,21 @@ export class LicenseWorker {
    * The stored grant with a fresh, single-use proof of possession, for the app's own online
    * features (the demo's shared links): the app's server verifies both as it verifies a re-check.
    */
-  async holderProof(): Promise<
-    { ok: true; grant: string; proof: string } | Extract<ActionResult, { ok: false }>
-  > {
+  async holderProof(
+    endpoint: ProofEndpoint,
+  ): Promise<{ ok: true; grant: string; proof: string } | Extract<ActionResult, { ok: false }>> {
+    // A script in the page may ask for proofs; none that could free the seat or stand in for a
+    // check of this worker's own.
+    if (DEVICE_ENDPOINTS.some((device) => endpointMatches(endpoint.htu, device.htu)))
+      return {
+        ok: false,
+        status: 403,
+        code: 'forbidden_request',
+        message: 'Proofs for the license server’s device endpoints are made by the worker only.',
+      }
     const loaded = await this.#load()
     if (loaded.kind !== 'ok') return notActivated()
-    const proof = await this.#proof(loaded.claims, await this.#store.device())
+    const proof = await this.#proof(loaded.claims, await this.#store.device(), endpoint)
     return { ok: true, grant: loaded.stored.grant, proof }
   }
 
@@ -382,7 +394,7 @@ export class LicenseWorker {
         continue
       }
       const device = await this.#store.device()
-      const proof = await this.#proof(loaded.claims, device)
+      const proof = await this.#proof(loaded.claims, device, this.#endpoint('/deactivate'))
       const answer = await this.#call('/deactivate', { grant: loaded.stored.grant, proof })
       if (answer.kind === 'ok') {
         const nonce = await proofNonce(proof)
@@ -430,7 +442,7 @@ export class LicenseWorker {
       const loaded =
         product === this.#config.product ? await this.#load() : await this.#verify(product, device)
       if (loaded.kind !== 'ok') continue
-      const proof = await this.#proof(loaded.claims, device)
+      const proof = await this.#proof(loaded.claims, device, this.#endpoint('/validate'))
       checks.push({ grant: loaded.stored.grant, proof })
       nonces.push(await proofNonce(proof))
       if (loaded.claims.aud === this.#config.product) ownProduct = true
@@ -652,12 +664,23 @@ export class LicenseWorker {
     })
   }
 
-  async #proof(claims: GrantClaims, device: DeviceIdentity): Promise<string> {
+  /** A proof of this device's key for the grant `claims`, good at `endpoint` only. */
+  async #proof(
+    claims: GrantClaims,
+    device: DeviceIdentity,
+    endpoint: ProofEndpoint,
+  ): Promise<string> {
     const { clockOffset } = (await this.#readMeta()).check
-    return signProof(
-      { jti: claims.jti, ts: Math.floor((this.#config.now() + clockOffset) / 1000) },
-      device.keyPair.privateKey,
-    )
+    const ts = Math.floor((this.#config.now() + clockOffset) / 1000)
+    return signProof({ jti: claims.jti, ts, ...endpoint }, device.keyPair.privateKey)
+  }
+
+  /** The license server's endpoint at `path` (under `apiBase`, which may name another origin). */
+  #endpoint(path: string): ProofEndpoint {
+    return {
+      htm: 'POST',
+      htu: new URL(`${this.#config.apiBase}${path}`, 'https://leeway.invalid').pathname,
+    }
   }
 
   /** The later of the clock and lastSeen: setting the clock back revives no expired certificate. */

@@ -1,4 +1,5 @@
 import { LICENSE_ENDPOINTS, LICENSE_REQUEST_HEADER } from '../../src/core/index.ts'
+import type { ProofEndpoint } from '../../src/core/index.ts'
 import { errorResponse, json, readJsonObject } from '../http.ts'
 import type { ActionResult, LicenseWorker } from './LicenseWorker.ts'
 
@@ -78,8 +79,16 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
 
   route('GET', LICENSE_ENDPOINTS.telemetry, async () => json(await worker.telemetry()))
 
-  route('POST', LICENSE_ENDPOINTS.proof, async () => {
-    const result = await worker.holderProof()
+  route('POST', LICENSE_ENDPOINTS.proof, async (request) => {
+    const body = await readJsonObject(request)
+    const endpoint = { htm: body?.htm, htu: body?.htu }
+    if (!isEndpoint(endpoint))
+      return errorResponse(
+        'bad_request',
+        'htm and htu: name the request the proof is for, like {"htm": "POST", "htu": "/api/v1/shares"}.',
+        400,
+      )
+    const result = await worker.holderProof(endpoint)
     return result.ok
       ? json({ grant: result.grant, proof: result.proof })
       : errorResponse(result.code, result.message, result.status)
@@ -151,6 +160,18 @@ function isStorageError(error: unknown): boolean {
   return (
     (error instanceof DOMException || error instanceof Error) &&
     (STORAGE_ERRORS.has(error.name) || /IndexedDB/i.test(error.message))
+  )
+}
+
+const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
+
+/** A method, and a path on its own (no origin, query or fragment), as a proof names them. */
+function isEndpoint(value: { htm: unknown; htu: unknown }): value is ProofEndpoint {
+  return (
+    typeof value.htm === 'string' &&
+    METHODS.has(value.htm) &&
+    typeof value.htu === 'string' &&
+    /^\/[^?#\s]{0,511}$/.test(value.htu)
   )
 }
 

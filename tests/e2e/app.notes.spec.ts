@@ -185,6 +185,7 @@ test.describe('the notes', () => {
       const proof = await fetch('/_license/proof', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-leeway-request': '1' },
+        body: JSON.stringify({ htm: 'POST', htu: '/api/v1/shares' }),
       })
       const holder = (await proof.json()) as object
       const response = await fetch('/api/v1/shares', {

@@ -74,7 +74,8 @@ describe('check-ins per device', () => {
     const burst = await Promise.all(
       Array.from({ length: LIMIT.capacity + 1 }, () => server.check(grant, device)),
     )
-    expect((await codesOf(burst)).at(-1)).toBe('rate_limited')
+    // Checks of a batch are verified side by side: which one finds the bucket empty varies.
+    expect((await codesOf(burst)).filter((code) => code === 'rate_limited')).toHaveLength(1)
     server.clock.advance((60 / LIMIT.perMinute) * SECOND)
     expect(await codesOf([await server.check(grant, device)])).toEqual(['ok'])
   })

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   DAY,
+  DEACTIVATE,
   claimsOf,
   expectError,
   grantOf,
@@ -31,7 +32,10 @@ async function activated(
 describe('a user deactivating a device', () => {
   it('frees the seat and answers a signed revocation with rsn deactivated', async () => {
     const { license, device, grant } = await activated(1)
-    const response = await server.post('/api/v1/deactivate', await server.check(grant, device))
+    const response = await server.post(
+      '/api/v1/deactivate',
+      await server.check(grant, device, DEACTIVATE),
+    )
     expect(response.status).toBe(200)
     const body = await readJson<GrantBody>(response)
     const revocation = await server.verify(body.grant, body.certs)
@@ -52,7 +56,7 @@ describe('a user deactivating a device', () => {
   it('keeps answering revocations to the deactivated device at its next checks', async () => {
     const { device, grant } = await activated()
     const released = await readJson<GrantBody>(
-      await server.post('/api/v1/deactivate', await server.check(grant, device)),
+      await server.post('/api/v1/deactivate', await server.check(grant, device, DEACTIVATE)),
     )
     const next = await server.verify(
       grantOf(await server.validateOne(released.grant, device)),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_MANIFEST } from '../../server/demoManifest.ts'
 import { createLogger, logLevelFromEnv } from '../../server/observability/logger.ts'
 import { telemetryReport } from './helpers/telemetry.ts'
-import { grantOf, readJson, startTestServer } from './helpers/testServer.ts'
+import { DEACTIVATE, grantOf, readJson, startTestServer } from './helpers/testServer.ts'
 import type { GrantBody, TestServer, ValidateBody } from './helpers/testServer.ts'
 
 interface LogLine {
@@ -55,7 +55,7 @@ beforeAll(async () => {
   await server.validate([check]) // a replay: refused, logged with its code
   await server.activate('ABCDE-FGHJK-MNPQR-STVWX-YZ012-34567', await server.makeDevice())
 
-  const release = await server.check(fresh, device)
+  const release = await server.check(fresh, device, DEACTIVATE)
   secrets.push(release.proof)
   const deactivation = await server.post('/api/v1/deactivate', release)
   secrets.push((await readJson<GrantBody>(deactivation)).grant)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRequestCode } from '../../src/core/index.ts'
-import { claimsOf, expectError, startTestServer } from './helpers/testServer.ts'
+import { DEACTIVATE, claimsOf, expectError, startTestServer } from './helpers/testServer.ts'
 import type { CreatedLicense, Device, TestServer } from './helpers/testServer.ts'
 
 // Issue #11, item 3: a device id is no secret (the license panel shows it, request codes carry it),
@@ -81,7 +81,10 @@ describe('a device id that holds a seat', () => {
   it('binds a new key once the device deactivated itself, and the old grant no longer checks in', async () => {
     const license = await server.createLicense()
     const { victim, grant } = await victimOf(license)
-    const released = await server.post('/api/v1/deactivate', await server.check(grant, victim))
+    const released = await server.post(
+      '/api/v1/deactivate',
+      await server.check(grant, victim, DEACTIVATE),
+    )
     expect(released.status).toBe(200)
 
     const successor = await server.makeDevice(victim.id)

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DAY, readJson, startTestServer } from './helpers/testServer.ts'
+import { CREATE_SHARE, DAY, readJson, startTestServer, stopShare } from './helpers/testServer.ts'
 import type { TestServer } from './helpers/testServer.ts'
 
 let server: TestServer
@@ -26,7 +26,7 @@ async function shareOk(title: string, body: string) {
   const device = await server.makeDevice()
   const { grant } = await server.activateOk(license.key, device)
   const response = await server.post('/api/v1/shares', {
-    ...(await server.check(grant, device)),
+    ...(await server.check(grant, device, CREATE_SHARE)),
     title,
     body,
   })
@@ -56,7 +56,7 @@ describe('a pro device sharing a note', () => {
   it('can stop sharing, after which the link answers 404', async () => {
     const { share, grant, device } = await shareOk('Draft', 'secret plans')
     const stopped = await server.request('DELETE', `/api/v1/shares/${share.id}`, {
-      body: await server.check(grant, device),
+      body: await server.check(grant, device, stopShare(share.id)),
     })
     expect(stopped.status).toBe(204)
     expect((await server.request('GET', `/api/v1/shares/${share.id}`)).status).toBe(404)

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../server/observability/logger.ts'
 import { SHARE_LIFETIME_MS, SHARE_QUOTA } from '../../server/services/ShareService.ts'
 import { startShareSweep } from '../../server/services/shareSweep.ts'
-import { DAY, expectError, readJson, startTestServer } from './helpers/testServer.ts'
+import {
+  CREATE_SHARE,
+  DAY,
+  expectError,
+  readJson,
+  startTestServer,
+  stopShare,
+} from './helpers/testServer.ts'
 import type { Device, TestServer } from './helpers/testServer.ts'
 
 // Issue #11, item 6: one license stored 400 shares of 50 KB in 1.7 s, and expired shares were
@@ -31,9 +38,15 @@ async function sharer(): Promise<Sharer> {
   return {
     licenseId: license.id,
     share: async (title, body) =>
-      server.post('/api/v1/shares', { ...(await server.check(grant, device)), title, body }),
+      server.post('/api/v1/shares', {
+        ...(await server.check(grant, device, CREATE_SHARE)),
+        title,
+        body,
+      }),
     stop: async (id) =>
-      server.request('DELETE', `/api/v1/shares/${id}`, { body: await server.check(grant, device) }),
+      server.request('DELETE', `/api/v1/shares/${id}`, {
+        body: await server.check(grant, device, stopShare(id)),
+      }),
   }
 }
 

@@ -9,6 +9,7 @@ import type { TelemetryAnswer } from './helpers/telemetry.ts'
 import {
   BACKEND,
   DAY,
+  DEACTIVATE,
   expectError,
   grantOf,
   readJson,
@@ -280,7 +281,10 @@ describe('one device reporting again and again (#11, item 4)', () => {
 
 describe('reports from a device without a seat (#11, item 4)', () => {
   it('Should not count a device that deactivated itself - its report beside its last grant is not accepted', async () => {
-    const released = await server.post('/api/v1/deactivate', await server.check(grant, device))
+    const released = await server.post(
+      '/api/v1/deactivate',
+      await server.check(grant, device, DEACTIVATE),
+    )
     expect(released.status).toBe(200)
     // The check itself is answered (with the signed revocation the device must learn of).
     const answer = await reportBeside(await server.check(grant, device))

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DAY, claimsOf, grantOf, readJson, startTestServer } from './helpers/testServer.ts'
+import {
+  DAY,
+  DEACTIVATE,
+  claimsOf,
+  grantOf,
+  readJson,
+  startTestServer,
+} from './helpers/testServer.ts'
 import type { Device, GrantBody, TestServer, ValidateBody } from './helpers/testServer.ts'
 
 let server: TestServer
@@ -137,7 +144,10 @@ describe('seq of a device', () => {
     await server.admin('POST', `/licenses/${license.id}/reinstate`)
     grant = grantOf(await server.validateOne(grant, device))
     record()
-    const released = await server.post('/api/v1/deactivate', await server.check(grant, device))
+    const released = await server.post(
+      '/api/v1/deactivate',
+      await server.check(grant, device, DEACTIVATE),
+    )
     grant = (await readJson<GrantBody>(released)).grant
     record()
     grant = grantOf(await server.validateOne(grant, device))

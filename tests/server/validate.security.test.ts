@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { foreignGrant, kidOf, tamperedGrant } from './helpers/forge.ts'
-import { claimsOf, expectError, grantOf, readJson, startTestServer } from './helpers/testServer.ts'
+import {
+  DEACTIVATE,
+  claimsOf,
+  expectError,
+  grantOf,
+  readJson,
+  startTestServer,
+} from './helpers/testServer.ts'
 import type {
   CheckResult,
   CreatedLicense,
@@ -152,7 +159,8 @@ describe('grants the server did not sign as they are', () => {
   it('refuses the old grant of a device that was released and activated again with a new key', async () => {
     const { license, device, grant } = await activated()
     expect(
-      (await server.post('/api/v1/deactivate', await server.check(grant, device))).status,
+      (await server.post('/api/v1/deactivate', await server.check(grant, device, DEACTIVATE)))
+        .status,
     ).toBe(200)
     const rekeyed = await server.makeDevice(device.id)
     await server.activateOk(license.key, rekeyed)
@@ -199,7 +207,7 @@ describe('deactivation is only for the device that holds the key', () => {
 
   it('refuses a replayed deactivation proof', async () => {
     const { device, grant } = await activated()
-    const check = await server.check(grant, device)
+    const check = await server.check(grant, device, DEACTIVATE)
     expect((await server.post('/api/v1/deactivate', check)).status).toBe(200)
     await expectError(await server.post('/api/v1/deactivate', check), 401, 'proof_invalid')
   })

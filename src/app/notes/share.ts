@@ -11,7 +11,7 @@ export type ShareOutcome = { ok: true; share: NoteShare } | { ok: false; message
  * `share.link` now, before it stores anything.
  */
 export async function shareNote(note: { title: string; body: string }): Promise<ShareOutcome> {
-  const holder = await licenseProof()
+  const holder = await licenseProof({ htm: 'POST', htu: SHARES_PATH })
   if (!holder) return { ok: false, message: 'This device has no license to share with.' }
   const answer = await send('POST', SHARES_PATH, { ...holder, ...note })
   if (!answer.ok) return answer
@@ -21,9 +21,10 @@ export async function shareNote(note: { title: string; body: string }): Promise<
 
 /** Stops sharing: the link stops working for everyone. */
 export async function stopSharing(share: NoteShare): Promise<{ ok: boolean; message: string }> {
-  const holder = await licenseProof()
+  const path = `${SHARES_PATH}/${encodeURIComponent(share.id)}`
+  const holder = await licenseProof({ htm: 'DELETE', htu: path })
   if (!holder) return { ok: false, message: 'This device has no license to stop sharing with.' }
-  const answer = await send('DELETE', `${SHARES_PATH}/${encodeURIComponent(share.id)}`, holder)
+  const answer = await send('DELETE', path, holder)
   // Already gone on the server (expired, or stopped from another device): stopped all the same.
   if (!answer.ok && answer.status !== 404) return { ok: false, message: answer.message }
   return { ok: true, message: '' }

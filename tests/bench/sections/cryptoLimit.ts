@@ -2,6 +2,7 @@ import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto'
 import { CompactSign, compactVerify, importJWK } from 'jose'
 import { VerifierCache } from '../../../server/crypto/nodeEs256.ts'
 import type { DataDir } from '../../../server/dataDir.ts'
+import { VALIDATE_PROOF } from '../../../server/services/LicenseService.ts'
 import {
   generateEcKeyPair,
   proofNonce,
@@ -83,7 +84,7 @@ export async function measureCryptoLimit(
     },
     productPath: async () => {
       const deviceKey = deviceKeys.get(jwkText, (text) => JSON.parse(text) as PublicJwk)
-      await verifyProof(proof, deviceKey, { jti: device.jti, now })
+      await verifyProof(proof, deviceKey, { jti: device.jti, now, ...VALIDATE_PROOF })
       await verifyGrant(device.grant, ring, { now })
       await signGrant(claims, signer.key, signer.kid)
       await proofNonce(proof)

@@ -30,11 +30,10 @@ export class DeviceKey {
     return new DeviceKey(privateKey, publicJwk, await thumbprint(publicJwk))
   }
 
-  /** A fresh single-use proof of possession for the grant `jti`, dated `now` (ms). */
+  /** A fresh single-use proof of possession for the grant `jti`, dated `now` (ms), for validate. */
   proof(jti: string, now: number = Date.now()): string {
-    const payload = Buffer.from(JSON.stringify({ jti, ts: Math.floor(now / 1000) })).toString(
-      'base64url',
-    )
+    const claims = { jti, ts: Math.floor(now / 1000), htm: 'POST', htu: '/api/v1/validate' }
+    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url')
     const input = `${PROOF_HEADER}.${payload}`
     const signature = sign('sha256', Buffer.from(input), {
       key: this.privateKey,

@@ -57,7 +57,11 @@ export class SimulatedDevice {
   }): Promise<{ telemetry?: { accepted: boolean } }> {
     const jti = decodeJwt(this.#grant).jti
     if (typeof jti !== 'string') throw new Error('the grant has no jti')
-    const proof = await signProof({ jti, ts: Math.floor(Date.now() / 1000) }, this.#privateKey)
+    const ts = Math.floor(Date.now() / 1000)
+    const proof = await signProof(
+      { jti, ts, htm: 'POST', htu: '/api/v1/validate' },
+      this.#privateKey,
+    )
     const body = (await this.#post('/api/v1/validate', {
       checks: [{ grant: this.#grant, proof }],
       ...(telemetry

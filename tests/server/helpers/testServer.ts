@@ -27,11 +27,20 @@ import {
   toPublicJwk,
   verifyGrant,
 } from '../../../src/core/index.ts'
-import type { CryptoKey, GrantClaims, PublicJwk } from '../../../src/core/index.ts'
+import type { CryptoKey, GrantClaims, ProofEndpoint, PublicJwk } from '../../../src/core/index.ts'
 
 export const SECOND = 1000
 export const MINUTE = 60 * SECOND
 export const DAY = 24 * 60 * MINUTE
+
+/** The endpoints a device's proofs are made for. */
+export const VALIDATE: ProofEndpoint = { htm: 'POST', htu: '/api/v1/validate' }
+export const DEACTIVATE: ProofEndpoint = { htm: 'POST', htu: '/api/v1/deactivate' }
+export const CREATE_SHARE: ProofEndpoint = { htm: 'POST', htu: '/api/v1/shares' }
+export const stopShare = (id: string): ProofEndpoint => ({
+  htm: 'DELETE',
+  htu: `/api/v1/shares/${id}`,
+})
 
 /** Where every test server's clock starts: a fixed instant, so runs do not depend on the date. */
 export const START = Date.UTC(2026, 2, 2, 9, 0, 0)
@@ -213,8 +222,9 @@ export interface TestServer {
   activate(licenseKey: string, device: Device, headers?: Record<string, string>): Promise<Response>
   /** Activates and fails the test unless a grant comes back. */
   activateOk(licenseKey: string, device: Device): Promise<GrantBody>
-  proof(grant: string, device: Device, ts?: number): Promise<string>
-  check(grant: string, device: Device): Promise<Check>
+  /** A proof for `grant`, made for `endpoint` (validate unless said), as the worker makes them. */
+  proof(grant: string, device: Device, ts?: number, endpoint?: ProofEndpoint): Promise<string>
+  check(grant: string, device: Device, endpoint?: ProofEndpoint): Promise<Check>
   validate(checks: Check[]): Promise<Response>
   /** Validates one grant with a fresh proof and returns that check's result. */
   validateOne(grant: string, device: Device): Promise<CheckResult>
@@ -350,11 +360,11 @@ export async function startTestServer(
       if (response.status !== 200) throw new Error(`activation failed: ${await response.text()}`)
       return readJson<GrantBody>(response)
     },
-    proof(grant, device, ts = Math.floor(clock.now() / 1000)) {
-      return signProof({ jti: claimsOf(grant).jti, ts }, device.privateKey)
+    proof(grant, device, ts = Math.floor(clock.now() / 1000), endpoint = VALIDATE) {
+      return signProof({ jti: claimsOf(grant).jti, ts, ...endpoint }, device.privateKey)
     },
-    async check(grant, device) {
-      return { grant, proof: await server.proof(grant, device) }
+    async check(grant, device, endpoint = VALIDATE) {
+      return { grant, proof: await server.proof(grant, device, undefined, endpoint) }
     },
     validate(checks) {
       return post('/api/v1/validate', { checks })

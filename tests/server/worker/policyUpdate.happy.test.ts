@@ -18,7 +18,7 @@ afterEach(async () => {
 })
 
 async function storedPolicy() {
-  const held = await h.worker.holderProof()
+  const held = await h.worker.holderProof({ htm: 'POST', htu: '/api/v1/shares' })
   if (!held.ok) throw new Error(`no grant: ${held.message}`)
   return claimsOf(held.grant).pol
 }

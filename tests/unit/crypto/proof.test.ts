@@ -82,6 +82,54 @@ describe('a proof that does not prove what it should', () => {
   })
 })
 
+describe('a proof bound to a request (#11, item 8c)', () => {
+  const VALIDATE = { htm: 'POST', htu: '/api/v1/validate' }
+  const DEACTIVATE = { htm: 'POST', htu: '/api/v1/deactivate' }
+  const signed = (claims: object) =>
+    signCompact({ jti: 'grant_1', ts: NOW_S, ...claims }, chain.device.privateKey, {
+      typ: PROOF_TYP,
+    })
+  const at = (token: string, endpoint?: { htm: string; htu: string }, acceptUnbound?: boolean) =>
+    outcomeOf(() =>
+      verifyProof(token, chain.device.publicJwk, {
+        jti: 'grant_1',
+        now: NOW,
+        ...(endpoint ? { endpoint } : {}),
+        ...(acceptUnbound === undefined ? {} : { acceptUnbound }),
+      }),
+    )
+
+  it('verifies at its endpoint, and under a prefix a proxy serves the API at', async () => {
+    expect(await at(await signed(VALIDATE), VALIDATE)).toBe('verified')
+    expect(await at(await signed({ htm: 'POST', htu: '/license/api/v1/validate' }), VALIDATE)).toBe(
+      'verified',
+    )
+  })
+
+  it.each<[string, object, { htm: string; htu: string } | undefined]>([
+    ['made for another endpoint', DEACTIVATE, VALIDATE],
+    ['made for another method', { htm: 'GET', htu: '/api/v1/validate' }, VALIDATE],
+    [
+      'made for a path that only begins like it',
+      { htm: 'POST', htu: '/api/v1/validate/x' },
+      VALIDATE,
+    ],
+    ['where no endpoint is named', VALIDATE, undefined],
+    ['with htm alone', { htm: 'POST' }, VALIDATE],
+    ['with htu alone', { htu: '/api/v1/validate' }, VALIDATE],
+    ['with a number for htu', { htm: 'POST', htu: 1 }, VALIDATE],
+  ])('Should not verify a proof %s - proof_invalid', async (_, claims, endpoint) => {
+    expect(await at(await signed(claims), endpoint)).toBe('proof_invalid')
+  })
+
+  it('Should not take an unbound proof where an endpoint is named, unless told to - older workers still sign those', async () => {
+    const unbound = await signed({})
+    expect(await at(unbound, DEACTIVATE)).toBe('proof_invalid')
+    expect(await at(unbound, VALIDATE, true)).toBe('verified')
+    expect(await at(unbound)).toBe('verified')
+  })
+})
+
 describe('proofNonce', () => {
   const proofs = ['a.b.c', 'eyJ0eXAiOiJsZWV3YXktcHJvb2Yrand0In0.e30.sig', 'ü'.repeat(300)]
 

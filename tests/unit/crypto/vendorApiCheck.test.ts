@@ -15,7 +15,7 @@ import {
   verifyGrant,
   verifyProof,
 } from '../../../src/core/index.ts'
-import type { GrantClaims, JWK, KeyRing } from '../../../src/core/index.ts'
+import type { GrantClaims, JWK, KeyRing, ProofEndpoint } from '../../../src/core/index.ts'
 import { loadCorpus, loadFixtureKeys } from '../../fixtures/hostile/corpus.ts'
 import { outcomeOf } from './trustChain.ts'
 
@@ -47,13 +47,19 @@ class LicenseGate {
     this.#fetchCerts = options.fetchCerts
   }
 
-  async check(request: LicensedRequest, feature: string, now: number): Promise<GrantClaims> {
+  /** `endpoint`: the request being answered, e.g. `{ htm: 'POST', htu: '/sync' }` (its path). */
+  async check(
+    request: LicensedRequest,
+    feature: string,
+    endpoint: ProofEndpoint,
+    now: number,
+  ): Promise<GrantClaims> {
     // 1. The grant: signed by a key the pinned root certified, for this product.
     const claims = await this.#verifyGrant(request.grant, now)
-    // 2. Possession: the key the grant is bound to signed a fresh proof for this grant.
+    // 2. Possession: the key the grant is bound to signed a fresh proof for this grant and request.
     if (!isPublicJwk(request.deviceKey) || (await thumbprint(request.deviceKey)) !== claims.cnf.jkt)
       throw new ProofInvalid('the device key is not the one this grant is bound to')
-    await verifyProof(request.proof, request.deviceKey, { jti: claims.jti, now })
+    await verifyProof(request.proof, request.deviceKey, { jti: claims.jti, now, endpoint })
     // 3. Replay: a proof passes once. Keyed by proofReplayKey, not by the token's text.
     for (const [key, until] of this.#seen) if (until <= now) this.#seen.delete(key)
     const replayKey = proofReplayKey(request.proof)
@@ -120,7 +126,10 @@ function newGate(certs: () => string[] = () => Object.values(world.certs)): Lice
   })
 }
 
-const proofA = (ts = Math.floor(NOW / 1000)) => signProof({ jti: jtiA, ts }, privateA)
+/** The vendor's endpoint the app calls, which every proof below is made for unless said. */
+const SYNC: ProofEndpoint = { htm: 'POST', htu: '/sync' }
+const proofA = (ts = Math.floor(NOW / 1000), endpoint: ProofEndpoint | object = SYNC) =>
+  signProof({ jti: jtiA, ts, ...endpoint }, privateA)
 const request = async (overrides: Partial<LicensedRequest> = {}): Promise<LicensedRequest> => ({
   grant: grantA,
   proof: await proofA(),
@@ -131,7 +140,7 @@ const request = async (overrides: Partial<LicensedRequest> = {}): Promise<Licens
 describe("a vendor's API that checks grants itself", () => {
   it('lets the device that holds the grant use an entitled feature', async () => {
     gate = newGate()
-    const claims = await gate.check(await request(), 'share.link', NOW)
+    const claims = await gate.check(await request(), 'share.link', SYNC, NOW)
     expect([claims.dev, claims.sub]).toEqual(['dev-a', 'lic_fixture_notes'])
   })
 
@@ -140,7 +149,9 @@ describe("a vendor's API that checks grants itself", () => {
     [
       "another device's proof",
       async () =>
-        request({ proof: await signProof({ jti: jtiA, ts: Math.floor(NOW / 1000) }, privateB) }),
+        request({
+          proof: await signProof({ jti: jtiA, ts: Math.floor(NOW / 1000), ...SYNC }, privateB),
+        }),
       'proof_invalid',
     ],
     [
@@ -153,8 +164,19 @@ describe("a vendor's API that checks grants itself", () => {
       async () =>
         request({
           deviceKey: world.devices[1]?.publicKey,
-          proof: await signProof({ jti: jtiA, ts: Math.floor(NOW / 1000) }, privateB),
+          proof: await signProof({ jti: jtiA, ts: Math.floor(NOW / 1000), ...SYNC }, privateB),
         }),
+      'proof_invalid',
+    ],
+    [
+      'a proof made for another request',
+      async () =>
+        request({ proof: await proofA(undefined, { htm: 'POST', htu: '/delete-account' }) }),
+      'proof_invalid',
+    ],
+    [
+      'a proof that names no request (as workers before #11 made them)',
+      async () => request({ proof: await proofA(undefined, {}) }),
       'proof_invalid',
     ],
     [
@@ -181,20 +203,22 @@ describe("a vendor's API that checks grants itself", () => {
     gate = newGate()
     // The used proof must have been seen by this gate: present it once first.
     await gate
-      .check(await request({ proof: world.usedProof }), 'share.link', NOW)
+      .check(await request({ proof: world.usedProof }), 'share.link', SYNC, NOW)
       .catch(() => undefined)
-    expect(await outcomeOf(async () => gate.check(await make(), 'share.link', NOW))).toBe(code)
+    expect(await outcomeOf(async () => gate.check(await make(), 'share.link', SYNC, NOW))).toBe(
+      code,
+    )
   })
 
   it('refuses the same proof the second time, and in its other spellings', async () => {
     gate = newGate()
     const first = await request()
-    await gate.check(first, 'share.link', NOW)
+    await gate.check(first, 'share.link', SYNC, NOW)
     const [h, p, s] = first.proof.split('.') as [string, string, string]
     const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
     const respelled = `${h}.${p}.${s.slice(0, -1)}${ALPHABET[ALPHABET.indexOf(s.at(-1) ?? '') ^ 4]}`
     for (const proof of [first.proof, respelled]) {
-      expect(await outcomeOf(() => gate.check({ ...first, proof }, 'share.link', NOW))).toBe(
+      expect(await outcomeOf(() => gate.check({ ...first, proof }, 'share.link', SYNC, NOW))).toBe(
         'proof_invalid',
       )
     }
@@ -202,14 +226,14 @@ describe("a vendor's API that checks grants itself", () => {
 
   it('refuses a feature outside the plan, and a grant from before recheck + grace', async () => {
     gate = newGate()
-    expect(await outcomeOf(async () => gate.check(await request(), 'admin.console', NOW))).toBe(
-      'claims_invalid',
-    )
+    expect(
+      await outcomeOf(async () => gate.check(await request(), 'admin.console', SYNC, NOW)),
+    ).toBe('claims_invalid')
     const { iat, pol } = peekPayload(grantA) as unknown as GrantClaims
     const late = (iat + (pol.recheck ?? 0) + pol.grace) * 1000
     expect(
       await outcomeOf(async () =>
-        gate.check(await request({ proof: await proofA(late / 1000) }), 'share.link', late),
+        gate.check(await request({ proof: await proofA(late / 1000) }), 'share.link', SYNC, late),
       ),
     ).toBe('claims_invalid')
   })
@@ -217,7 +241,7 @@ describe("a vendor's API that checks grants itself", () => {
   it('fetches the certificates again, once, when a grant names a key it does not know', async () => {
     // The first fetch predates the current key; the second has it.
     gate = newGate(() => (fetches === 1 ? [world.certs.expired] : Object.values(world.certs)))
-    await gate.check(await request(), 'share.link', NOW)
+    await gate.check(await request(), 'share.link', SYNC, NOW)
     expect(fetches).toBe(2)
   })
 })
