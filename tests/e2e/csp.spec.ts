@@ -1,9 +1,8 @@
-import { createServer } from 'node:http'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Page } from '@playwright/test'
 import { activated, writeNote } from './support/appPage.ts'
 import { expect, test } from './support/fixtures.ts'
+import { startOtherSite } from './support/otherSite.ts'
+import type { OtherSite } from './support/otherSite.ts'
 
 // Issue #11, item 8b: every page now comes with a strict Content-Security-Policy and may not be
 // framed. The app must work under it, in all it does, with not one violation; and a page of
@@ -25,21 +24,15 @@ async function watchViolations(page: Page): Promise<string[]> {
   return seen
 }
 
-let attacker: Server
-let attackerOrigin: string
+let attacker: OtherSite
 let framingPage = ''
 
 test.beforeAll(async () => {
-  attacker = createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'text/html' })
-    response.end(framingPage)
-  })
-  await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve))
-  attackerOrigin = `http://localhost:${(attacker.address() as AddressInfo).port}`
+  attacker = await startOtherSite(() => framingPage)
 })
 
 test.afterAll(async () => {
-  await new Promise((resolve) => attacker.close(resolve))
+  await attacker.close()
 })
 
 test.describe('the content security policy', () => {
@@ -87,7 +80,7 @@ test.describe('the content security policy', () => {
     framer.on('console', (message) => {
       if (/frame-ancestors/.test(message.text())) refusals.push(message.text())
     })
-    await framer.goto(`${attackerOrigin}/`)
+    await framer.goto(`${attacker.origin}/`)
     await expect.poll(() => refusals.length).toBeGreaterThan(0)
     const frame = framer.frames().find((candidate) => candidate !== framer.mainFrame())
     expect(frame).toBeDefined()

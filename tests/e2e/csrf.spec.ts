@@ -1,8 +1,7 @@
-import { createServer } from 'node:http'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Page } from '@playwright/test'
 import { expect, test } from './support/fixtures.ts'
+import { startOtherSite } from './support/otherSite.ts'
+import type { OtherSite } from './support/otherSite.ts'
 
 // Issue #11, item 2: a page of another site posts forms to the worker's endpoints. A form that
 // submits itself is a navigation, and a navigation to the app's origin goes through the app's
@@ -18,28 +17,21 @@ function selfPostingForm(action: string, enctype: string, name: string, value: s
 <script>document.forms[0].submit()</script>`
 }
 
-let attacker: Server
-let attackerOrigin: string
+let attacker: OtherSite
 const pages = new Map<string, string>()
 
 test.beforeAll(async () => {
-  attacker = createServer((request, response) => {
-    const page = pages.get(request.url ?? '')
-    response.writeHead(page ? 200 : 404, { 'content-type': 'text/html' })
-    response.end(page ?? 'not found')
-  })
-  await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve))
-  attackerOrigin = `http://localhost:${(attacker.address() as AddressInfo).port}`
+  attacker = await startOtherSite((path) => pages.get(path))
 })
 
 test.afterAll(async () => {
-  await new Promise((resolve) => attacker.close(resolve))
+  await attacker.close()
 })
 
 /** Opens the attacker's page in another tab and waits for its form to land on the app's origin. */
 async function visitAttacker(attackerPage: Page, path: string, appOrigin: string): Promise<string> {
   const landed = attackerPage.waitForURL(`${appOrigin}/_license/**`)
-  await attackerPage.goto(`${attackerOrigin}${path}`)
+  await attackerPage.goto(`${attacker.origin}${path}`)
   await landed
   return (await attackerPage.locator('body').textContent()) ?? ''
 }
