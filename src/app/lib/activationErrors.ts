@@ -58,6 +58,12 @@ export function activationError(code: string, serverMessage: string): Activation
       return plain('This license is suspended.', 'Contact the vendor to restore it.')
     case 'license_expired':
       return plain('This license has ended.', 'Renew your subscription, then activate again.')
+    case 'conflict':
+      // The server refuses to move a seat held by this device id to another key (#11, item 3).
+      return plain(
+        'This device is already activated with another key.',
+        'Deactivate it in the app on that device, or ask your vendor to remove it; then try again.',
+      )
     case 'bad_request':
       return plain('Enter the license key you received.')
     case 'store_unavailable':
