@@ -1,13 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { isDuration } from '../src/core/index.ts'
 import { ApiError } from './http/ApiError.ts'
-import { buildApp } from './buildApp.ts'
 import { ConfigError, dataDirOptionsFromEnv, openDataDir, readPrivateKeyFile } from './dataDir.ts'
 import { KekError } from './keys/Kek.ts'
 import type { DataDir } from './dataDir.ts'
-import { listen } from './main.ts'
 import {
   ManifestUsageError,
   localManifestClient,
@@ -17,7 +14,7 @@ import {
 import { moveToPostgres } from './moveToPostgres.ts'
 import { createServices } from './services.ts'
 import type { Services } from './services.ts'
-import { trustedProxiesFromEnv } from './trustedProxies.ts'
+import { serve as serveProduct } from './serve.ts'
 
 const USAGE = `leeway — the Leeway license server and its tools
 
@@ -145,26 +142,17 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(dataDir: string, values: Values): Promise<number> {
-  const trustedProxies = trustedProxiesFromEnv()
-  const data = await openDataDir(dataDir, { ...dataDirOptionsFromEnv(), seedDemo: true })
-  const staticDir = resolve('dist')
-  if (!values['no-build'])
-    await buildApp({ rootPublicJwk: data.rootPublicJwk, outDir: staticDir, quiet: true })
-  const server = await listen(data, {
+  const running = await serveProduct({
+    dataDir,
     port: Number(values.port ?? process.env.PORT ?? 8787),
     host: values.host ?? process.env.HOST ?? '127.0.0.1',
-    staticDir,
-    trustedProxies,
+    build: !values['no-build'] && process.env.LEEWAY_SKIP_BUILD !== '1',
   })
-  console.log(`Leeway is running at ${server.url}`)
-  console.log(`Admin token: ${data.adminToken}`)
-  if (data.demo) console.log(`Demo license key: ${data.demo.key}`)
   await new Promise<void>((done) => {
     process.once('SIGINT', done)
     process.once('SIGTERM', done)
   })
-  await server.close()
-  await data.store.close()
+  await running.stop()
   return 0
 }
 

@@ -1,0 +1,58 @@
+import { resolve } from 'node:path'
+import { buildApp } from './buildApp.ts'
+import { dataDirOptionsFromEnv, openDataDir } from './dataDir.ts'
+import { listen } from './main.ts'
+import { trustedProxiesFromEnv } from './trustedProxies.ts'
+
+export interface ServeOptions {
+  dataDir: string
+  port: number
+  host: string
+  /** Build the app with the root key pinned first (`npm start` and `leeway serve` do by default). */
+  build: boolean
+}
+
+/**
+ * The one way the product is served, for `npm start` and `leeway serve` alike: every setting read
+ * from the environment the same way (a wrong one throws `ConfigError` before anything opens), the
+ * deployment opened (first run: data folder and demo license), the app built, app and API on one
+ * port. Answers how to stop it.
+ */
+export async function serve(
+  options: ServeOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const trustedProxies = trustedProxiesFromEnv(env)
+  const data = await openDataDir(options.dataDir, { ...dataDirOptionsFromEnv(env), seedDemo: true })
+  const staticDir = resolve('dist')
+  try {
+    if (options.build) {
+      console.log('Building the app with the root key pinned…')
+      await buildApp({ rootPublicJwk: data.rootPublicJwk, outDir: staticDir, quiet: true })
+    }
+    const server = await listen(data, {
+      port: options.port,
+      host: options.host,
+      staticDir,
+      trustedProxies,
+    })
+    console.log(`Leeway is running at ${server.url}`)
+    console.log(
+      data.backend === 'postgres'
+        ? 'Database: PostgreSQL (DATABASE_URL)'
+        : `Data folder: ${data.dir}`,
+    )
+    console.log(`Admin token: ${data.adminToken}`)
+    if (data.demo) console.log(`Demo license key: ${data.demo.key}`)
+    return {
+      url: server.url,
+      stop: async () => {
+        await server.close()
+        await data.store.close()
+      },
+    }
+  } catch (error) {
+    await data.store.close()
+    throw error
+  }
+}
