@@ -21,10 +21,12 @@ declare const self: ServiceWorkerGlobalScope & {
 precacheAndRoute(self.__WB_MANIFEST)
 cleanupOutdatedCaches()
 clientsClaim()
+// Navigations that are not the app: the server's own pages and endpoints. Tested against a path,
+// and by Workbox's NavigationRoute against path and query.
+const NOT_THE_APP = /^\/(?:admin|api|_license|healthz|metrics)(?:[/?]|$)/
+
 registerRoute(
-  new NavigationRoute(createHandlerBoundToURL('index.html'), {
-    denylist: [/^\/api\//, /^\/admin(\/|$)/, /^\/_license\//, /^\/healthz/, /^\/metrics/],
-  }),
+  new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [NOT_THE_APP] }),
 )
 
 const channel = new BroadcastChannel(BROADCAST_CHANNEL)
@@ -45,9 +47,6 @@ const worker = new LicenseWorker(new LicenseStore(openLeewayDb()), {
   broadcast: (state) => channel.postMessage({ type: 'state', state } satisfies StateMessage),
 })
 const routes = licenseRoutes(worker)
-// Navigations that are not the app: the server's own pages and endpoints.
-const NOT_THE_APP = /^\/(?:admin|api|_license|healthz|metrics)(?:\/|$)/
-
 // Answered here and never by the network, before any other route sees them.
 self.addEventListener('fetch', (event) => {
   startOnce(event)
