@@ -12,7 +12,7 @@ const MIN_REFRESH_INTERVAL_MS = 250
  * The one place the page learns the license state: it asks the worker, then follows its
  * broadcasts, so every tab shows the same thing. Implements Svelte's store contract (`$license`).
  */
-export class LicenseStore {
+export class LicenseStateStore {
   #state: ServedLicenseState | null = null
   readonly #subscribers = new Set<Subscriber>()
   #channel: BroadcastChannel | undefined
@@ -88,7 +88,7 @@ export class LicenseStore {
 }
 
 /** The page's license store. */
-export const license = new LicenseStore()
+export const license = new LicenseStateStore()
 
 /** Whether `feature` works now, per the latest state. */
 export function hasFeature(feature: string): boolean {
