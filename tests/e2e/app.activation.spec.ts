@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process'
 import { exportKey, generateEcKeyPair, toPublicJwk } from '../../src/core/index.ts'
 import { E2E_DATA } from '../../playwright.config.ts'
 import {
-  activated,
   expectAccessible,
   LOCALE,
   screenshot,
   statusOf,
   TIME_ZONE,
+  licensedApp,
 } from './support/appPage.ts'
 import { SERVER, expect, test } from './support/fixtures.ts'
 
@@ -154,9 +154,7 @@ test.describe('deactivating this device', () => {
     context,
     page,
   }) => {
-    const { id, key } = await admin.createLicense()
-    await app.open()
-    await activated(app, key)
+    const { id } = await licensedApp(app, admin)
     await context.setOffline(true)
 
     await page.getByRole('button', { name: 'Deactivate this device' }).click()
@@ -185,9 +183,7 @@ test.describe('deactivating this device', () => {
   })
 
   test('online: completes at once', async ({ app, admin, page }) => {
-    const { id, key } = await admin.createLicense()
-    await app.open()
-    await activated(app, key)
+    const { id } = await licensedApp(app, admin)
     await page.getByRole('button', { name: 'Deactivate this device' }).click()
     await page.getByRole('button', { name: 'Deactivate now' }).click()
     await expect(

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs'
 import type { Page } from '@playwright/test'
 import {
-  activated,
   expectGated,
   LOCALE,
   screenshot,
   TIME_ZONE,
   writeNote,
+  licensedApp,
 } from './support/appPage.ts'
 import { expect, test } from './support/fixtures.ts'
 
@@ -24,9 +24,7 @@ test.describe('the notes', () => {
     context,
     page,
   }) => {
-    const { key } = await admin.createLicense()
-    await app.open()
-    await activated(app, key)
+    await licensedApp(app, admin)
     await writeNote(page, 'Groceries', 'Milk\nEggs')
     await writeNote(page, 'Trip to Lisbon', 'Tram 28, Belém')
     await writeNote(page, 'Scratch', 'to be deleted')
@@ -72,9 +70,7 @@ test.describe('the notes', () => {
     context,
     page,
   }) => {
-    const { key } = await admin.createLicense()
-    await app.open()
-    await activated(app, key)
+    await licensedApp(app, admin)
     await context.setOffline(true)
     await expect(page.getByTestId('license-status')).toHaveText('active')
 
@@ -102,9 +98,7 @@ test.describe('the notes', () => {
     admin,
     page,
   }) => {
-    const { key } = await admin.createLicense()
-    await app.open()
-    await activated(app, key)
+    await licensedApp(app, admin)
     await page.getByRole('button', { name: 'From template' }).click()
     await page.getByRole('button', { name: 'Meeting notes' }).click()
     await expect(page.locator('#note-body')).toBeFocused()
@@ -137,9 +131,7 @@ test.describe('the notes', () => {
     context,
     page,
   }) => {
-    const { key } = await admin.createLicense()
-    await app.open()
-    await activated(app, key)
+    await licensedApp(app, admin)
     await writeNote(page, 'Recipe', 'Flour, water, salt.\n<script>alert(1)</script>')
     await page.getByRole('button', { name: 'Share link' }).click()
     const link = page.getByLabel(/^Read-only link, until/)
@@ -167,9 +159,7 @@ test.describe('the notes', () => {
     admin,
     page,
   }) => {
-    const { key } = await admin.createLicense({ plan: 'free' })
-    await app.open()
-    await activated(app, key)
+    await licensedApp(app, admin, { plan: 'free' })
     await writeNote(page, 'Mine', 'not for sharing')
     await expectGated(
       page.getByRole('button', { name: 'Share link' }),

@@ -13,6 +13,7 @@ import {
   statusOf,
   TIME_ZONE,
   writeSampleNotes,
+  licensedApp,
 } from './support/appPage.ts'
 import { expect, test } from './support/fixtures.ts'
 
@@ -88,9 +89,7 @@ test.describe('the app in each license state', () => {
     context,
     page,
   }) => {
-    const { key } = await admin.createLicense({ recheckEvery: 'PT3S', grace: 'P7D' })
-    await app.open()
-    await activated(app, key)
+    await licensedApp(app, admin, { recheckEvery: 'PT3S', grace: 'P7D' })
     await writeSampleNotes(page)
     await context.setOffline(true)
 
@@ -120,9 +119,7 @@ test.describe('the app in each license state', () => {
     context,
     page,
   }) => {
-    const { key } = await admin.createLicense({ recheckEvery: 'PT2S', grace: 'PT2S' })
-    await app.open()
-    await activated(app, key)
+    await licensedApp(app, admin, { recheckEvery: 'PT2S', grace: 'PT2S' })
     await writeSampleNotes(page)
     await context.setOffline(true)
 
@@ -152,9 +149,7 @@ test.describe('the app in each license state', () => {
     admin,
     page,
   }) => {
-    const { key } = await admin.createLicense({ termEnd: Date.now() + 6_000 })
-    await app.open()
-    await activated(app, key)
+    await licensedApp(app, admin, { termEnd: Date.now() + 6_000 })
     await writeSampleNotes(page)
 
     const { chip, message } = statusOf(page)
@@ -180,9 +175,7 @@ test.describe('the app in each license state', () => {
     admin,
     page,
   }) => {
-    const { id, key } = await admin.createLicense()
-    await app.open()
-    await activated(app, key)
+    const { id } = await licensedApp(app, admin)
     await writeSampleNotes(page)
     await admin.post(`/licenses/${id}/revoke`, { reason: 'chargeback' })
     await page.getByRole('button', { name: 'Check now' }).click()
@@ -209,9 +202,7 @@ test.describe('the app in each license state', () => {
     admin,
     page,
   }) => {
-    const { id, key } = await admin.createLicense()
-    await app.open()
-    await activated(app, key)
+    const { id } = await licensedApp(app, admin)
     await writeSampleNotes(page)
     await admin.post(`/licenses/${id}/suspend`, { reason: 'invoice overdue' })
     await page.getByRole('button', { name: 'Check now' }).click()
@@ -241,9 +232,7 @@ test.describe('the app in each license state', () => {
     context,
     page,
   }) => {
-    const { key } = await admin.createLicense()
-    await app.open()
-    await activated(app, key)
+    await licensedApp(app, admin)
     await writeSampleNotes(page)
     await setLastSeen(page, context, Date.now() + 60 * 60_000)
 

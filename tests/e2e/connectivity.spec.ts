@@ -10,6 +10,7 @@ import {
 import { E2E_DATA, E2E_REQUEST_TIMEOUT_MS } from '../../playwright.config.ts'
 import { SLOW_3G } from '../support/faultProxy.ts'
 import type { FaultMode } from '../support/faultProxy.ts'
+import { licensedApp } from './support/appPage.ts'
 import { SHORT_WINDOWS, expect, test, validateCalls } from './support/fixtures.ts'
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
@@ -183,9 +184,7 @@ test.describe('connectivity', () => {
     context,
     page,
   }) => {
-    const { id, key } = await admin.createLicense()
-    await app.open()
-    await app.activate(key)
+    const { id } = await licensedApp(app, admin)
     await admin.post(`/licenses/${id}/revoke`, { reason: 'chargeback' })
 
     const revoked = (await app.call('/_license/recheck', {})).body
@@ -335,9 +334,7 @@ test.describe('connectivity', () => {
     admin,
     context,
   }) => {
-    const { id, key } = await admin.createLicense()
-    await app.open()
-    await app.activate(key)
+    const { id } = await licensedApp(app, admin)
     await context.setOffline(true)
 
     const queued = await app.call('/_license/deactivate', {})
@@ -403,9 +400,7 @@ test.describe('connectivity', () => {
   })
 
   test('13. 503 with Retry-After: 5: no re-check before it', async ({ app, admin, faults }) => {
-    const { key } = await admin.createLicense(SHORT_WINDOWS)
-    await app.open()
-    await app.activate(key)
+    await licensedApp(app, admin, SHORT_WINDOWS)
     faults.setMode({ kind: 'status', status: 503, headers: { 'retry-after': '5' }, body: 'busy' })
     faults.clearLog()
 

@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test'
+import { licensedApp } from './support/appPage.ts'
 import { expect, test } from './support/fixtures.ts'
 import { startOtherSite } from './support/otherSite.ts'
 import type { OtherSite } from './support/otherSite.ts'
@@ -95,9 +96,7 @@ test.describe('cross-site forms posted to the worker', () => {
     app,
     admin,
   }) => {
-    const { id, key } = await admin.createLicense()
-    await app.open()
-    await app.activate(key)
+    const { id } = await licensedApp(app, admin)
     expect((await app.call('/_license/telemetry', { optIn: true })).body.optIn).toBe(true)
     expect((await app.call('/_license/deactivate', {})).status).toBe(200)
     expect((await admin.devices(id)).map((device) => device.state)).toEqual(['released'])

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test'
-import { expectGated, restartWorker, setLastSeen } from './support/appPage.ts'
+import { expectGated, restartWorker, setLastSeen, licensedApp } from './support/appPage.ts'
 import { expect, test, validateCalls } from './support/fixtures.ts'
 
 // Someone with the browser's storage in hand writes old records of the worker's database back, or
@@ -70,9 +70,7 @@ test.describe('client data-only rollbacks', () => {
     faults,
     page,
   }) => {
-    const { id, key } = await admin.createLicense()
-    await app.open()
-    await app.activate(key)
+    const { id } = await licensedApp(app, admin)
     const beforeRevocation = await copyRecord(page, 'grant:notes')
     await admin.post(`/licenses/${id}/revoke`, { reason: 'chargeback' })
     expect((await app.call('/_license/recheck', {})).body.status).toBe('revoked')
@@ -96,9 +94,7 @@ test.describe('client data-only rollbacks', () => {
     context,
     page,
   }) => {
-    const { key } = await admin.createLicense()
-    await app.open()
-    await app.activate(key)
+    await licensedApp(app, admin)
     // The device once saw a time an hour from now: its clock now reads as set back by an hour.
     await setLastSeen(page, context, Date.now() + 60 * 60_000)
     expect((await app.state()).clockSuspect).toBe(true)

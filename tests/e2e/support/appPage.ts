@@ -3,7 +3,7 @@ import { AxeBuilder } from '@axe-core/playwright'
 import type { BrowserContext, Locator, Page } from '@playwright/test'
 import type { ServedLicenseState } from '../../../src/core/index.ts'
 import { expect } from './fixtures.ts'
-import type { AppDriver } from './fixtures.ts'
+import type { AdminClient, AppDriver, NewLicense } from './fixtures.ts'
 
 /** Where the app's screenshots go; the README links them. */
 export const SCREENSHOTS = 'docs/screenshots'
@@ -225,6 +225,20 @@ export async function activated(app: AppDriver, key: string): Promise<ServedLice
   const state = await app.activate(key)
   await expect(app.page.getByTestId('license-status')).toHaveText('active')
   return state
+}
+
+/**
+ * What most tests start from: a new license from the vendor, the app opened, and the device
+ * activated with it, the page showing it as active.
+ */
+export async function licensedApp(
+  app: AppDriver,
+  admin: AdminClient,
+  license: NewLicense = {},
+): Promise<{ id: string; key: string; state: ServedLicenseState }> {
+  const { id, key } = await admin.createLicense(license)
+  await app.open()
+  return { id, key, state: await activated(app, key) }
 }
 
 /** The value the license panel shows for `label` ("Last verified", "Next check", …). */
