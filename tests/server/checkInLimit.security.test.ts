@@ -7,7 +7,7 @@ import {
   readJson,
   startTestServer,
 } from './helpers/testServer.ts'
-import type { Check, Device, TestServer, ValidateBody } from './helpers/testServer.ts'
+import type { Check, TestServer, ValidateBody } from './helpers/testServer.ts'
 
 // Issue #11, item 8d: one device could check in 2,000 times in 2.7 s, each a commit and a
 // signature. Check-ins are now limited per device, counted only once a check has verified.
@@ -25,12 +25,6 @@ afterAll(async () => {
   await server.close()
 })
 
-async function activated(): Promise<{ device: Device; grant: string }> {
-  const license = await server.createLicense({ seats: 5 })
-  const device = await server.makeDevice()
-  return { device, grant: (await server.activateOk(license.key, device)).grant }
-}
-
 async function codesOf(checks: Check[]): Promise<string[]> {
   const response = await server.validate(checks)
   expect(response.status).toBe(200)
@@ -40,7 +34,7 @@ async function codesOf(checks: Check[]): Promise<string[]> {
 
 describe('check-ins per device', () => {
   it('Should not let one device check in 2,000 times - it is refused per check once its bucket is empty, and nothing is written for the refused ones', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const codes: string[] = []
     for (let i = 0; i < 20; i++) {
       const checks = await Promise.all(
@@ -70,7 +64,7 @@ describe('check-ins per device', () => {
   })
 
   it('refills: the device checks in again after a while', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const burst = await Promise.all(
       Array.from({ length: LIMIT.capacity + 1 }, () => server.check(grant, device)),
     )
@@ -81,7 +75,7 @@ describe('check-ins per device', () => {
   })
 
   it("Should not let forged checks spend a device's budget - proofs by another key are refused as invalid, and the device still has all its check-ins", async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const impostor = await server.makeDevice(device.id)
     const forged = await Promise.all(
       Array.from({ length: 50 }, () => server.check(grant, impostor)),

@@ -8,7 +8,7 @@ import {
   readJson,
   startTestServer,
 } from './helpers/testServer.ts'
-import type { CreatedLicense, Device, GrantBody, TestServer } from './helpers/testServer.ts'
+import type { GrantBody, TestServer } from './helpers/testServer.ts'
 
 let server: TestServer
 
@@ -20,18 +20,9 @@ afterAll(async () => {
   await server.close()
 })
 
-async function activated(
-  seats = 3,
-): Promise<{ license: CreatedLicense; device: Device; grant: string; certs: string[] }> {
-  const license = await server.createLicense({ seats })
-  const device = await server.makeDevice()
-  const { grant, certs } = await server.activateOk(license.key, device)
-  return { license, device, grant, certs }
-}
-
 describe('a user deactivating a device', () => {
   it('frees the seat and answers a signed revocation with rsn deactivated', async () => {
-    const { license, device, grant } = await activated(1)
+    const { license, device, grant } = await server.activated({ seats: 1 })
     const response = await server.post(
       '/api/v1/deactivate',
       await server.check(grant, device, DEACTIVATE),
@@ -54,7 +45,7 @@ describe('a user deactivating a device', () => {
   })
 
   it('keeps answering revocations to the deactivated device at its next checks', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const released = await readJson<GrantBody>(
       await server.post('/api/v1/deactivate', await server.check(grant, device, DEACTIVATE)),
     )
@@ -68,7 +59,7 @@ describe('a user deactivating a device', () => {
 
 describe('admin status changes, effective at the next check', () => {
   it('revoke: the next validate answers a signed revocation with rsn revoked', async () => {
-    const { license, device, grant, certs } = await activated()
+    const { license, device, grant, certs } = await server.activated()
     const revoked = await server.admin('POST', `/licenses/${license.id}/revoke`, {
       reason: 'chargeback',
     })
@@ -88,7 +79,7 @@ describe('admin status changes, effective at the next check', () => {
   })
 
   it('revoke without a body works as well', async () => {
-    const { license, device, grant } = await activated()
+    const { license, device, grant } = await server.activated()
     expect(
       (
         await server.request('POST', `/admin/v1/licenses/${license.id}/revoke`, {
@@ -100,7 +91,7 @@ describe('admin status changes, effective at the next check', () => {
   })
 
   it('suspend: the next grant has status suspended; reinstate: active again with a higher seq', async () => {
-    const { license, device, grant, certs } = await activated()
+    const { license, device, grant, certs } = await server.activated()
     await server.admin('POST', `/licenses/${license.id}/suspend`, { reason: 'payment overdue' })
     const suspended = await server.verify(grantOf(await server.validateOne(grant, device)), certs)
     expect(suspended.status).toBe('suspended')
@@ -115,7 +106,7 @@ describe('admin status changes, effective at the next check', () => {
   })
 
   it('reinstate after a revocation: the device gets an active grant again', async () => {
-    const { license, device, grant } = await activated()
+    const { license, device, grant } = await server.activated()
     await server.admin('POST', `/licenses/${license.id}/revoke`)
     const revocation = grantOf(await server.validateOne(grant, device))
     await server.admin('POST', `/licenses/${license.id}/reinstate`)
@@ -125,7 +116,7 @@ describe('admin status changes, effective at the next check', () => {
   })
 
   it('renew: the next validate carries the later exp', async () => {
-    const { license, device, grant, certs } = await activated()
+    const { license, device, grant, certs } = await server.activated()
     const newEnd = (license.termEnd ?? 0) + 365 * DAY
     const renewed = await server.admin('POST', `/licenses/${license.id}/renew`, { termEnd: newEnd })
     expect(renewed.status).toBe(200)
@@ -152,7 +143,7 @@ describe('admin status changes, effective at the next check', () => {
 
 describe('an admin removing a device', () => {
   it('frees the seat, and the removed device gets rsn device_removed at its next check', async () => {
-    const { license, device, grant, certs } = await activated(1)
+    const { license, device, grant, certs } = await server.activated({ seats: 1 })
     const removed = await server.admin('DELETE', `/licenses/${license.id}/devices/${device.id}`)
     expect(removed.status).toBe(200)
     expect(await readJson<unknown>(removed)).toMatchObject({ id: device.id, state: 'removed' })

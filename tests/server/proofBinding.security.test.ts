@@ -26,13 +26,6 @@ afterAll(async () => {
   await server.close()
 })
 
-async function activated(): Promise<{ device: Device; grant: string; licenseId: string }> {
-  const license = await server.createLicense()
-  const device = await server.makeDevice()
-  const grant = (await server.activateOk(license.key, device)).grant
-  return { device, grant, licenseId: license.id }
-}
-
 function proofFor(grant: string, device: Device, endpoint: ProofEndpoint | object) {
   const ts = Math.floor(server.clock.now() / 1000)
   return signProof({ jti: claimsOf(grant).jti, ts, ...endpoint }, device.privateKey)
@@ -56,28 +49,28 @@ describe('deactivate', () => {
   ])(
     'Should not free the seat with a proof %s - 401 proof_invalid, the device stays active',
     async (_, endpoint) => {
-      const { device, grant, licenseId } = await activated()
+      const { device, grant, license } = await server.activated()
       const proof = await proofFor(grant, device, endpoint)
       await expectError(
         await server.post('/api/v1/deactivate', { grant, proof }),
         401,
         'proof_invalid',
       )
-      expect(await stateOf(licenseId, device.id)).toBe('active')
+      expect(await stateOf(license.id, device.id)).toBe('active')
     },
   )
 
   it('frees the seat with a proof made for it', async () => {
-    const { device, grant, licenseId } = await activated()
+    const { device, grant, license } = await server.activated()
     const proof = await proofFor(grant, device, DEACTIVATE)
     expect((await server.post('/api/v1/deactivate', { grant, proof })).status).toBe(200)
-    expect(await stateOf(licenseId, device.id)).toBe('released')
+    expect(await stateOf(license.id, device.id)).toBe('released')
   })
 })
 
 describe('validate', () => {
   it('Should not check in with a proof made for a shared link or for deactivate - proof_invalid', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     expect(await validateCode(grant, await proofFor(grant, device, CREATE_SHARE))).toBe(
       'proof_invalid',
     )
@@ -87,12 +80,12 @@ describe('validate', () => {
   })
 
   it('still renews with an unbound proof, as workers installed before sign them', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     expect(await validateCode(grant, await proofFor(grant, device, {}))).toBe('ok')
   })
 
   it('renews with a proof of the path the worker called under a proxy’s prefix', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const prefixed = { htm: 'POST', htu: '/license/api/v1/validate' }
     expect(await validateCode(grant, await proofFor(grant, device, prefixed))).toBe('ok')
   })
@@ -100,7 +93,7 @@ describe('validate', () => {
 
 describe('shared links', () => {
   it('Should not share with a proof that names no request, or another one - proof_invalid', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     for (const endpoint of [{}, VALIDATE, { htm: 'DELETE', htu: '/api/v1/shares' }]) {
       const proof = await proofFor(grant, device, endpoint)
       await expectError(

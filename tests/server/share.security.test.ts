@@ -19,13 +19,6 @@ afterAll(async () => {
   await server.close()
 })
 
-async function activated(input: { plan?: string } = {}) {
-  const license = await server.createLicense(input)
-  const device = await server.makeDevice()
-  const { grant } = await server.activateOk(license.key, device)
-  return { license, device, grant }
-}
-
 async function share(body: unknown) {
   const response = await server.post('/api/v1/shares', body)
   return { status: response.status, body: await readJson<ApiErrorBody>(response) }
@@ -35,7 +28,7 @@ const note = { title: 'T', body: 'B' }
 
 describe('creating a shared link', () => {
   it('Should not share - the free plan does not include share.link', async () => {
-    const { grant, device } = await activated({ plan: 'free' })
+    const { grant, device } = await server.activated({ plan: 'free' })
     const answer = await share({ ...(await server.check(grant, device, CREATE_SHARE)), ...note })
     expect(answer.status).toBe(403)
     expect(answer.body.error.code).toBe('unauthorized')
@@ -43,13 +36,13 @@ describe('creating a shared link', () => {
   })
 
   it('Should not share - without a proof of the device key', async () => {
-    const { grant } = await activated()
+    const { grant } = await server.activated()
     const answer = await share({ grant, ...note })
     expect(answer.status).toBe(400)
   })
 
   it('Should not share - a proof signed by another device key', async () => {
-    const { grant } = await activated()
+    const { grant } = await server.activated()
     const other = await server.makeDevice()
     const answer = await share({
       grant,
@@ -60,14 +53,14 @@ describe('creating a shared link', () => {
   })
 
   it('Should not share - the same proof twice (replay)', async () => {
-    const { grant, device } = await activated()
+    const { grant, device } = await server.activated()
     const check = await server.check(grant, device, CREATE_SHARE)
     expect((await share({ ...check, ...note })).status).toBe(201)
     expect((await share({ ...check, ...note })).body.error.code).toBe('proof_invalid')
   })
 
   it('Should not share - a grant whose claims were edited to add share.link', async () => {
-    const { grant, device } = await activated({ plan: 'free' })
+    const { grant, device } = await server.activated({ plan: 'free' })
     const forged = tamperedGrant(grant, { features: ['share.link'] })
     const answer = await share({
       grant: forged,
@@ -78,14 +71,14 @@ describe('creating a shared link', () => {
   })
 
   it('Should not share - a suspended license, even with a grant issued before', async () => {
-    const { license, grant, device } = await activated()
+    const { license, grant, device } = await server.activated()
     await server.admin('POST', `/licenses/${license.id}/suspend`, {})
     const answer = await share({ ...(await server.check(grant, device, CREATE_SHARE)), ...note })
     expect(answer.body.error.code).toBe('license_suspended')
   })
 
   it('Should not share - a device that was deactivated', async () => {
-    const { grant, device } = await activated()
+    const { grant, device } = await server.activated()
     expect(
       (await server.post('/api/v1/deactivate', await server.check(grant, device, DEACTIVATE)))
         .status,
@@ -95,7 +88,7 @@ describe('creating a shared link', () => {
   })
 
   it('Should not share - a body longer than 50,000 characters', async () => {
-    const { grant, device } = await activated()
+    const { grant, device } = await server.activated()
     const answer = await share({
       ...(await server.check(grant, device, CREATE_SHARE)),
       title: 'T',
@@ -112,13 +105,13 @@ describe('reading and removing a shared link', () => {
   })
 
   it('Should not remove - another license cannot stop someone else’s share', async () => {
-    const owner = await activated()
+    const owner = await server.activated()
     const created = await server.post('/api/v1/shares', {
       ...(await server.check(owner.grant, owner.device, CREATE_SHARE)),
       ...note,
     })
     const { id } = await readJson<{ id: string }>(created)
-    const stranger = await activated()
+    const stranger = await server.activated()
     const removed = await server.request('DELETE', `/api/v1/shares/${id}`, {
       body: await server.check(stranger.grant, stranger.device, stopShare(id)),
     })

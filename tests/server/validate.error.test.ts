@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MINUTE, SECOND, expectError, readJson, startTestServer } from './helpers/testServer.ts'
-import type { Check, CheckResult, Device, TestServer, ValidateBody } from './helpers/testServer.ts'
+import type { Check, CheckResult, TestServer, ValidateBody } from './helpers/testServer.ts'
 
 let server: TestServer
 
@@ -12,12 +12,6 @@ afterAll(async () => {
   await server.close()
 })
 
-async function activated(): Promise<{ device: Device; grant: string }> {
-  const license = await server.createLicense()
-  const device = await server.makeDevice()
-  return { device, grant: (await server.activateOk(license.key, device)).grant }
-}
-
 async function validateWith(grant: string, proof: string): Promise<CheckResult | undefined> {
   const response = await server.validate([{ grant, proof }])
   expect(response.status).toBe(200)
@@ -26,7 +20,7 @@ async function validateWith(grant: string, proof: string): Promise<CheckResult |
 
 describe('the time in a proof', () => {
   it('refuses a proof signed more than 5 minutes before server time with proof_invalid', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const proof = await server.proof(grant, device)
     server.clock.advance(5 * MINUTE + SECOND)
     const before = await server.snapshot()
@@ -36,27 +30,27 @@ describe('the time in a proof', () => {
   })
 
   it('accepts a proof signed 4 minutes 59 seconds before server time', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const proof = await server.proof(grant, device)
     server.clock.advance(5 * MINUTE - SECOND)
     expect((await validateWith(grant, proof))?.ok).toBe(true)
   })
 
   it('refuses a proof dated more than 5 minutes after server time', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const future = Math.floor(server.clock.now() / 1000) + 5 * 60 + 1
     const result = await validateWith(grant, await server.proof(grant, device, future))
     expect(result).toMatchObject({ ok: false, error: { code: 'proof_invalid' } })
   })
 
   it('accepts a proof from a device clock running 4 minutes ahead', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const ahead = Math.floor(server.clock.now() / 1000) + 4 * 60
     expect((await validateWith(grant, await server.proof(grant, device, ahead)))?.ok).toBe(true)
   })
 
   it('refuses a proof whose ts is in milliseconds instead of seconds', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const result = await validateWith(grant, await server.proof(grant, device, server.clock.now()))
     expect(result).toMatchObject({ ok: false, error: { code: 'proof_invalid' } })
   })

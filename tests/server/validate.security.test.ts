@@ -8,13 +8,7 @@ import {
   readJson,
   startTestServer,
 } from './helpers/testServer.ts'
-import type {
-  CheckResult,
-  CreatedLicense,
-  Device,
-  TestServer,
-  ValidateBody,
-} from './helpers/testServer.ts'
+import type { CheckResult, TestServer, ValidateBody } from './helpers/testServer.ts'
 
 let server: TestServer
 
@@ -25,12 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close()
 })
-
-async function activated(): Promise<{ license: CreatedLicense; device: Device; grant: string }> {
-  const license = await server.createLicense()
-  const device = await server.makeDevice()
-  return { license, device, grant: (await server.activateOk(license.key, device)).grant }
-}
 
 async function results(response: Response): Promise<CheckResult[]> {
   expect(response.status).toBe(200)
@@ -52,14 +40,14 @@ async function expectRefused(check: { grant: string; proof: string }, code: stri
 
 describe('proof of possession', () => {
   it('refuses a replayed proof with proof_invalid', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const check = await server.check(grant, device)
     expect(codes(await results(await server.validate([check])))).toEqual(['ok'])
     await expectRefused(check, 'proof_invalid')
   })
 
   it('refuses a proof used twice in one batch, the second time', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const check = await server.check(grant, device)
     expect(codes(await results(await server.validate([check, check])))).toEqual([
       'ok',
@@ -68,7 +56,7 @@ describe('proof of possession', () => {
   })
 
   it('lets exactly one of five concurrent replays of a proof through', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const check = await server.check(grant, device)
     const all = await Promise.all(
       Array.from({ length: 5 }, async () => results(await server.validate([check]))),
@@ -83,33 +71,33 @@ describe('proof of possession', () => {
   })
 
   it("refuses a proof signed by another device's key", async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const thief = await server.makeDevice(device.id)
     await expectRefused({ grant, proof: await server.proof(grant, thief) }, 'proof_invalid')
   })
 
   it("refuses another activated device's proof for this grant", async () => {
-    const { license, grant } = await activated()
+    const { license, grant } = await server.activated()
     const other = await server.makeDevice()
     await server.activateOk(license.key, other)
     await expectRefused({ grant, proof: await server.proof(grant, other) }, 'proof_invalid')
   })
 
   it("refuses a proof made for another grant's jti", async () => {
-    const { license, device, grant } = await activated()
+    const { license, device, grant } = await server.activated()
     const { grant: otherGrant } = await server.activateOk(license.key, await server.makeDevice())
     await expectRefused({ grant, proof: await server.proof(otherGrant, device) }, 'proof_invalid')
   })
 
   it('refuses a grant presented as its own proof', async () => {
-    const { grant } = await activated()
+    const { grant } = await server.activated()
     await expectRefused({ grant, proof: grant }, 'proof_invalid')
   })
 })
 
 describe('grants the server did not sign as they are', () => {
   it('refuses a grant of another server (its own root and signing key) with grant_invalid', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const forged = await foreignGrant(
       { ...claimsOf(grant), jti: 'forged-1' },
       { now: server.clock.now() },
@@ -119,7 +107,7 @@ describe('grants the server did not sign as they are', () => {
   })
 
   it("refuses a grant of another key that claims this server's kid", async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const kid = kidOf(grant)
     expect(typeof kid).toBe('string')
     const forged = await foreignGrant(
@@ -144,7 +132,7 @@ describe('grants the server did not sign as they are', () => {
       },
     ],
   ])('refuses a real grant edited after signing: %s', async (_what, patch) => {
-    const { license, device, grant } = await activated()
+    const { license, device, grant } = await server.activated()
     await server.admin('POST', `/licenses/${license.id}/suspend`)
     const suspended = grantOf(
       (await results(await server.validate([await server.check(grant, device)])))[0],
@@ -157,7 +145,7 @@ describe('grants the server did not sign as they are', () => {
   })
 
   it('refuses the old grant of a device that was released and activated again with a new key', async () => {
-    const { license, device, grant } = await activated()
+    const { license, device, grant } = await server.activated()
     expect(
       (await server.post('/api/v1/deactivate', await server.check(grant, device, DEACTIVATE)))
         .status,
@@ -169,7 +157,7 @@ describe('grants the server did not sign as they are', () => {
   })
 
   it('refuses a revocation grant on deactivate too, when forged', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const forged = await foreignGrant(
       { ...claimsOf(grant), jti: 'forged-3' },
       { now: server.clock.now() },
@@ -189,7 +177,7 @@ describe('grants the server did not sign as they are', () => {
 
 describe('deactivation is only for the device that holds the key', () => {
   it("refuses to deactivate a device with another device's proof, and keeps its seat", async () => {
-    const { license, device, grant } = await activated()
+    const { license, device, grant } = await server.activated()
     const other = await server.makeDevice()
     await server.activateOk(license.key, other)
     const before = await server.snapshot()
@@ -206,7 +194,7 @@ describe('deactivation is only for the device that holds the key', () => {
   })
 
   it('refuses a replayed deactivation proof', async () => {
-    const { device, grant } = await activated()
+    const { device, grant } = await server.activated()
     const check = await server.check(grant, device, DEACTIVATE)
     expect((await server.post('/api/v1/deactivate', check)).status).toBe(200)
     await expectError(await server.post('/api/v1/deactivate', check), 401, 'proof_invalid')

@@ -222,6 +222,13 @@ export interface TestServer {
   activate(licenseKey: string, device: Device, headers?: Record<string, string>): Promise<Response>
   /** Activates and fails the test unless a grant comes back. */
   activateOk(licenseKey: string, device: Device): Promise<GrantBody>
+  /** A new license (3 seats of `pro` unless said) and a new device activated with it. */
+  activated(input?: Partial<LicenseInput>): Promise<{
+    license: CreatedLicense
+    device: Device
+    grant: string
+    certs: string[]
+  }>
   /** A proof for `grant`, made for `endpoint` (validate unless said), as the worker makes them. */
   proof(grant: string, device: Device, ts?: number, endpoint?: ProofEndpoint): Promise<string>
   check(grant: string, device: Device, endpoint?: ProofEndpoint): Promise<Check>
@@ -359,6 +366,12 @@ export async function startTestServer(
       const response = await server.activate(licenseKey, device)
       if (response.status !== 200) throw new Error(`activation failed: ${await response.text()}`)
       return readJson<GrantBody>(response)
+    },
+    async activated(input = {}) {
+      const license = await server.createLicense(input)
+      const device = await server.makeDevice()
+      const { grant, certs } = await server.activateOk(license.key, device)
+      return { license, device, grant, certs }
     },
     proof(grant, device, ts = Math.floor(clock.now() / 1000), endpoint = VALIDATE) {
       return signProof({ jti: claimsOf(grant).jti, ts, ...endpoint }, device.privateKey)
