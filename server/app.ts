@@ -1,7 +1,8 @@
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
-import { ApiError } from './http/ApiError.ts'
 import { adminAuth } from './http/adminAuth.ts'
+import { metricsAuth } from './http/metricsAuth.ts'
+import { STATUS_OF_CODE } from './http/refusalStatus.ts'
 import { adminKeyRoutes } from './routes/admin/keys.ts'
 import { adminLicenseRoutes } from './routes/admin/licenses.ts'
 import { adminManifestRoutes } from './routes/admin/manifest.ts'
@@ -17,7 +18,8 @@ import { offlineActivateRoute } from './routes/public/offlineActivate.ts'
 import { shareRoutes } from './routes/public/share.ts'
 import { validateRoute } from './routes/public/validate.ts'
 import { createServices } from './services.ts'
-import type { AppDeps } from './services.ts'
+import { Refusal } from './services/Refusal.ts'
+import type { AppDeps, Services } from './services.ts'
 
 /** The license server as a Hono app: every route, one error handler; it opens no port. */
 export function createApp(deps: AppDeps): Hono {
@@ -25,10 +27,12 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
 
   app.onError((error, c) => {
-    if (error instanceof ApiError) {
-      if (error.retryAfterSeconds !== undefined)
-        c.header('Retry-After', String(error.retryAfterSeconds))
-      return c.json(error.toJSON(), error.status)
+    if (error instanceof Refusal) {
+      const refusal: Refusal = error
+      const details = refusal.details
+      if (details && 'retryAfterSeconds' in details)
+        c.header('Retry-After', String(details.retryAfterSeconds))
+      return c.json(refusal.toJSON(), STATUS_OF_CODE[refusal.code])
     }
     // The error's own text and stack only: never the request, which may carry keys or grants.
     s.log.error(
@@ -47,28 +51,31 @@ export function createApp(deps: AppDeps): Hono {
   // Ids in paths reach queries; PostgreSQL text cannot hold U+0000 (see readBody).
   app.use('*', async (c, next) => {
     if (c.req.path.includes('\u0000'))
-      throw new ApiError('bad_request', 'the path must not contain U+0000 (NUL)')
+      throw new Refusal('bad_request', 'the path must not contain U+0000 (NUL)')
     await next()
   })
 
-  healthzRoute(app, s)
-  metricsRoute(app, s)
-  activateRoute(app, s)
-  validateRoute(app, s)
-  deactivateRoute(app, s)
-  offlineActivateRoute(app, s)
-  keysRoute(app, s)
-  shareRoutes(app, s)
+  // Each route gets what it uses and nothing more: no public route holds the admin token or the
+  // root private key.
+  healthzRoute(app, only(s, 'store', 'keys', 'now'))
+  metricsRoute(app, { metrics: s.metrics, auth: metricsAuth(s.adminToken, s.metricsToken) })
+  const activation = only(s, 'licenses', 'activationsPerAddress', 'metrics', 'trustedProxies')
+  activateRoute(app, activation)
+  offlineActivateRoute(app, activation)
+  validateRoute(app, only(s, 'licenses', 'checkAdmission', 'telemetry', 'metrics', 'log'))
+  deactivateRoute(app, only(s, 'licenses'))
+  keysRoute(app, only(s, 'keys', 'now'))
+  shareRoutes(app, only(s, 'shares', 'now'))
 
   const admin = new Hono()
-  admin.use('*', adminAuth(deps.adminToken))
-  adminLicenseRoutes(admin, s)
-  adminManifestRoutes(admin, s)
-  adminKeyRoutes(admin, s)
-  adminTelemetryRoutes(admin, s)
+  admin.use('*', adminAuth(s.adminToken))
+  adminLicenseRoutes(admin, only(s, 'admin'))
+  adminManifestRoutes(admin, only(s, 'manifests'))
+  adminKeyRoutes(admin, only(s, 'keys', 'rootPrivateKey', 'now'))
+  adminTelemetryRoutes(admin, only(s, 'telemetry', 'now'))
   app.route('/admin/v1', admin)
 
-  const notFound = (path: string) => new ApiError('not_found', `no route ${path}`)
+  const notFound = (path: string) => new Refusal('not_found', `no route ${path}`, { route: path })
   app.all('/api/*', (c) => {
     throw notFound(c.req.path)
   })
@@ -92,6 +99,11 @@ export function createApp(deps: AppDeps): Hono {
     // The app routes in the page: unknown paths get the app shell.
     app.get('*', serveStatic({ root: deps.staticDir, path: 'index.html' }))
   }
-  app.notFound((c) => c.json(notFound(c.req.path).toJSON(), 404))
+  app.notFound((c) => c.json(notFound(c.req.path).toJSON(), STATUS_OF_CODE.not_found))
   return app
+}
+
+/** A new object with only `keys` of `services`. */
+function only<K extends keyof Services>(services: Services, ...keys: K[]): Pick<Services, K> {
+  return Object.fromEntries(keys.map((key) => [key, services[key]])) as Pick<Services, K>
 }

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { isDuration } from '../src/core/index.ts'
-import { ApiError } from './http/ApiError.ts'
+import { Refusal } from './services/Refusal.ts'
 import { ConfigError, dataDirOptionsFromEnv, openDataDir, readPrivateKeyFile } from './dataDir.ts'
 import { KekError } from './keys/Kek.ts'
 import type { DataDir } from './dataDir.ts'
@@ -309,7 +309,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof UsageError || error instanceof ManifestUsageError)
       console.error(`leeway: ${error.message}\n\n${USAGE}`)
-    else if (error instanceof ApiError) console.error(`leeway: ${error.code}: ${error.message}`)
+    else if (error instanceof Refusal) console.error(`leeway: ${error.code}: ${error.message}`)
     else if (error instanceof ConfigError || error instanceof KekError)
       console.error(`leeway: ${error.message}`)
     else if (
@@ -321,9 +321,7 @@ main(process.argv.slice(2)).then(
       console.error(`leeway: ${error.message}\n\n${USAGE}`)
     } else console.error(error)
     process.exit(
-      error instanceof UsageError ||
-        error instanceof ManifestUsageError ||
-        error instanceof ApiError
+      error instanceof UsageError || error instanceof ManifestUsageError || error instanceof Refusal
         ? 2
         : 1,
     )

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs'
-import { ApiError } from './http/ApiError.ts'
-import type { ApiErrorCode } from './http/ApiError.ts'
+import { Refusal } from './services/Refusal.ts'
+import type { ApiErrorCode } from '../src/core/index.ts'
 import type { Services } from './services.ts'
-import type { ImpactReport } from './services/manifestImpact.ts'
-import type { ManifestHistoryItem } from './services/ManifestService.ts'
+import type { ImpactReport, ManifestHistoryItem } from '../src/core/index.ts'
 
 /** The exit code of `leeway manifest apply` when the release gate (`--max-lockouts`) fails. */
 export const EXIT_LOCKOUTS = 3
@@ -79,18 +78,18 @@ export function remoteManifestClient(
       })
     } catch (error) {
       const reason = String(error instanceof Error ? (error.cause ?? error) : error)
-      throw new ApiError('internal', `cannot reach ${base}: ${reason}`)
+      throw new Refusal('internal', `cannot reach ${base}: ${reason}`)
     }
     const answer = (await response.json().catch(() => undefined)) as
       { error?: { code?: string; message?: string } } | undefined
     if (response.ok && answer !== undefined) return answer as T
     const code = (answer?.error?.code ?? 'internal') as ApiErrorCode
-    throw new ApiError(code, answer?.error?.message ?? `the server answered ${response.status}`)
+    throw new Refusal(code, answer?.error?.message ?? `the server answered ${response.status}`)
   }
   return {
     dryRun: async (manifest) => {
       const answer = await call<{ impact?: ImpactReport }>('PUT', '/manifest?dryRun=1', manifest)
-      if (!answer.impact) throw new ApiError('internal', 'the server reported no impact')
+      if (!answer.impact) throw new Refusal('internal', 'the server reported no impact')
       return answer.impact
     },
     publish: (manifest, author, note) =>

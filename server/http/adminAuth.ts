@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
-import { ApiError } from './ApiError.ts'
+import { Refusal } from '../services/Refusal.ts'
 
 const digest = (value: string) => createHash('sha256').update(value).digest()
 
@@ -10,7 +10,7 @@ export function adminAuth(adminToken: string): MiddlewareHandler {
   return async (c, next) => {
     const match = /^Bearer (\S+)$/i.exec(c.req.header('authorization') ?? '')
     if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
-      throw new ApiError('unauthorized', 'admin routes need Authorization: Bearer <admin token>')
+      throw new Refusal('unauthorized', 'admin routes need Authorization: Bearer <admin token>')
     }
     await next()
   }

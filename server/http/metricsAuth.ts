@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
-import { ApiError } from './ApiError.ts'
+import { Refusal } from '../services/Refusal.ts'
 
 const digest = (value: string) => createHash('sha256').update(value).digest()
 
@@ -21,7 +21,7 @@ export function metricsAuth(
     let ok = false
     for (const token of accepted) if (given && timingSafeEqual(given, token)) ok = true
     if (!ok) {
-      throw new ApiError(
+      throw new Refusal(
         'unauthorized',
         'GET /metrics needs Authorization: Bearer <metrics token or admin token>',
       )

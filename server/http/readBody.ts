@@ -1,7 +1,7 @@
 import { IncomingMessage } from 'node:http'
 import type { Context } from 'hono'
 import * as v from 'valibot'
-import { ApiError } from './ApiError.ts'
+import { Refusal } from '../services/Refusal.ts'
 
 // PostgreSQL text cannot hold U+0000 and SQLite's can: it is refused in every body, on every
 // backend, rather than answered 500 by one. In JSON it can only be the escape \u0000 (a raw one is
@@ -22,26 +22,26 @@ export async function readBody<TSchema extends v.GenericSchema>(
 ): Promise<v.InferOutput<TSchema>> {
   const type = c.req.header('content-type') ?? ''
   if (!/^application\/json\b/i.test(type))
-    throw new ApiError('bad_request', 'body must be JSON (Content-Type: application/json)')
+    throw new Refusal('bad_request', 'body must be JSON (Content-Type: application/json)')
   const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming
   const text =
     incoming instanceof IncomingMessage
       ? await readLimitedNodeText(incoming, maxBytes)
       : await readLimitedText(c.req.raw, maxBytes)
   if (NUL_ESCAPE.test(text))
-    throw new ApiError('bad_request', 'body: strings must not contain U+0000 (NUL)')
+    throw new Refusal('bad_request', 'body: strings must not contain U+0000 (NUL)')
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch {
-    throw new ApiError('bad_request', 'body is not valid JSON')
+    throw new Refusal('bad_request', 'body is not valid JSON')
   }
   // Stop at the first issue: a body of half a million wrong items must not cost an issue each.
   const result = v.safeParse(schema, json, { abortEarly: true, abortPipeEarly: true })
   if (!result.success) {
     const issue = result.issues[0]
     const path = issue ? v.getDotPath(issue) : null
-    throw new ApiError(
+    throw new Refusal(
       'bad_request',
       path ? `${path}: ${issue?.message}` : `body: ${issue?.message ?? 'invalid'}`,
     )
@@ -49,8 +49,8 @@ export async function readBody<TSchema extends v.GenericSchema>(
   return result.output
 }
 
-function tooLarge(maxBytes: number): ApiError {
-  return new ApiError('bad_request', `body is larger than ${maxBytes} bytes`, { status: 413 })
+function tooLarge(maxBytes: number): Refusal {
+  return new Refusal('body_too_large', `body is larger than ${maxBytes} bytes`)
 }
 
 /**

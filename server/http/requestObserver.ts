@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes, routePath } from 'hono/route'
 import type { Metrics } from '../observability/Metrics.ts'
 import type { Logger } from '../observability/logger.ts'
-import { ApiError } from './ApiError.ts'
+import { Refusal } from '../services/Refusal.ts'
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -46,7 +46,7 @@ export function requestObserver(log: Logger, metrics: Metrics): MiddlewareHandle
         route,
         status,
         durationMs: Math.round(seconds * 100_000) / 100,
-        ...(c.error instanceof ApiError ? { code: c.error.code } : {}),
+        ...(c.error instanceof Refusal ? { code: c.error.code } : {}),
       }
       if (status >= 500) log.error(line, 'request failed')
       else log.info(line, 'request')

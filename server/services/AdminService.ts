@@ -1,49 +1,24 @@
 import { parseDuration } from '../../src/core/index.ts'
-import { ApiError } from '../http/ApiError.ts'
+import type {
+  CreatedLicense,
+  DeviceView,
+  LicenseDetail,
+  LicenseView,
+  NewLicenseInput,
+  Page,
+  StatusAction,
+} from '../../src/core/index.ts'
 import type { DeviceRow, LicenseRow, Store } from '../storage/Store.ts'
 import { newLicenseId } from './ids.ts'
 import { generateLicenseKey, hashLicenseKey, normalizeLicenseKey } from './licenseKeys.ts'
 import type { ManifestService } from './ManifestService.ts'
+import { Refusal } from './Refusal.ts'
 
-export interface NewLicense {
-  product: string
-  plan: string
-  seats: number
-  termEnd?: number | null | undefined
-  recheckEvery?: string | null | undefined
-  grace?: string | null | undefined
-  note?: string | null | undefined
+const STATUS_FOR_ACTION: Record<StatusAction, LicenseRow['status']> = {
+  revoke: 'revoked',
+  suspend: 'suspended',
+  reinstate: 'active',
 }
-
-/** A license as the admin API shows it (never its key, which only creation returns). */
-export interface LicenseView {
-  id: string
-  product: string
-  plan: string
-  seats: number
-  seatsUsed?: number
-  status: LicenseRow['status']
-  statusReason: string | null
-  termEnd: number | null
-  recheckEvery: string | null
-  grace: string | null
-  note: string | null
-  createdAt: number
-  updatedAt: number
-}
-
-export interface DeviceView {
-  id: string
-  name: string
-  platform: string
-  state: DeviceRow['state']
-  activatedAt: number
-  lastSeenAt: number
-  releasedAt: number | null
-}
-
-const STATUS_FOR_ACTION = { revoke: 'revoked', suspend: 'suspended', reinstate: 'active' } as const
-export type StatusAction = keyof typeof STATUS_FOR_ACTION
 
 /** The vendor's operations on licenses and devices; each takes effect at a device's next check. */
 export class AdminService {
@@ -60,19 +35,16 @@ export class AdminService {
   }
 
   /** Creates a license; the returned `key` is shown only here and stored only as a keyed hash. */
-  async createLicense(input: NewLicense): Promise<LicenseView & { key: string }> {
+  async createLicense(input: NewLicenseInput): Promise<CreatedLicense> {
     const { product } = await this.#manifests.product(input.product).catch(() => {
-      throw new ApiError('bad_request', `product: "${input.product}" is not in the manifest`)
+      throw new Refusal('bad_request', `product: "${input.product}" is not in the manifest`)
     })
     if (!Object.hasOwn(product.plans, input.plan)) {
-      throw new ApiError('bad_request', `plan: "${input.plan}" is not a plan of ${input.product}`)
+      throw new Refusal('bad_request', `plan: "${input.plan}" is not a plan of ${input.product}`)
     }
     // A zero recheck would sign grants that no device accepts (`pol.recheck` must be at least 1 s).
     if (typeof input.recheckEvery === 'string' && parseDuration(input.recheckEvery) === 0) {
-      throw new ApiError(
-        'bad_request',
-        'recheckEvery: must be longer than zero (or null for never)',
-      )
+      throw new Refusal('bad_request', 'recheckEvery: must be longer than zero (or null for never)')
     }
     const now = this.#now()
     const key = generateLicenseKey()
@@ -98,10 +70,7 @@ export class AdminService {
     return { ...toLicenseView(row), key }
   }
 
-  async listLicenses(
-    after: string | undefined,
-    limit: number,
-  ): Promise<{ items: LicenseView[]; nextCursor: string | null }> {
+  async listLicenses(after: string | undefined, limit: number): Promise<Page<LicenseView>> {
     const rows = await this.#store.listLicenses({ after, limit: limit + 1 })
     const page = rows.slice(0, limit)
     return {
@@ -110,7 +79,7 @@ export class AdminService {
     }
   }
 
-  async showLicense(id: string): Promise<LicenseView & { devices: DeviceView[] }> {
+  async showLicense(id: string): Promise<LicenseDetail> {
     const license = await this.#mustFind(id)
     const devices = (await this.#store.listDevices(id)).map(toDeviceView)
     return {
@@ -138,7 +107,7 @@ export class AdminService {
       status_changed_at: now,
       updated_at: now,
     })
-    if (!updated) throw new ApiError('not_found', `no license ${id}`)
+    if (!updated) throw new Refusal('not_found', `no license ${id}`)
     return toLicenseView(updated)
   }
 
@@ -148,7 +117,7 @@ export class AdminService {
       term_end: termEnd,
       updated_at: this.#now(),
     })
-    if (!updated) throw new ApiError('not_found', `no license ${id}`)
+    if (!updated) throw new Refusal('not_found', `no license ${id}`)
     return toLicenseView(updated)
   }
 
@@ -156,15 +125,15 @@ export class AdminService {
   async removeDevice(id: string, deviceId: string): Promise<DeviceView> {
     await this.#mustFind(id)
     const device = await this.#store.findDevice(id, deviceId)
-    if (!device) throw new ApiError('not_found', `license ${id} has no device ${deviceId}`)
+    if (!device) throw new Refusal('not_found', `license ${id} has no device ${deviceId}`)
     const removed = await this.#store.releaseDevice(id, deviceId, 'removed', this.#now())
-    if (!removed) throw new ApiError('not_found', `license ${id} has no device ${deviceId}`)
+    if (!removed) throw new Refusal('not_found', `license ${id} has no device ${deviceId}`)
     return toDeviceView(removed)
   }
 
   async #mustFind(id: string): Promise<LicenseRow> {
     const license = await this.#store.findLicense(id)
-    if (!license) throw new ApiError('not_found', `no license ${id}`)
+    if (!license) throw new Refusal('not_found', `no license ${id}`)
     return license
   }
 }

@@ -1,20 +1,17 @@
 import { ManifestInvalid, parseManifest } from '../../src/core/index.ts'
-import type { Manifest, ProductManifest } from '../../src/core/index.ts'
-import { ApiError } from '../http/ApiError.ts'
+import type {
+  ImpactReport,
+  Manifest,
+  ManifestHistoryItem,
+  ManifestVersionView,
+  ProductManifest,
+} from '../../src/core/index.ts'
+import { Refusal } from './Refusal.ts'
 import type { Store } from '../storage/Store.ts'
 import { manifestImpact } from './manifestImpact.ts'
-import type { ImpactReport } from './manifestImpact.ts'
 
-export interface ManifestVersion {
-  version: number
-  manifest: Manifest
-  author: string
-  note: string
-  createdAt: number
-}
-
-/** A version as the history lists it: who published it, when and why, without its body. */
-export type ManifestHistoryItem = Omit<ManifestVersion, 'manifest'>
+/** A version as the admin API shows it, with its manifest parsed. */
+export type ManifestVersion = ManifestVersionView<Manifest>
 
 /** The author recorded on a version made by `rollback`. */
 export const ROLLBACK_AUTHOR = 'rollback'
@@ -37,7 +34,7 @@ export class ManifestService {
     const now = this.#now()
     if (this.#cached && now - this.#cached.at < CACHE_MS) return this.#cached.value
     const row = await this.#store.currentManifest()
-    if (!row) throw new ApiError('internal', 'no manifest: run `leeway init`')
+    if (!row) throw new Refusal('internal', 'no manifest: run `leeway init`')
     const value: ManifestVersion = {
       version: row.version,
       manifest: parseManifest(JSON.parse(row.body)),
@@ -56,7 +53,7 @@ export class ManifestService {
       ? manifest.products[productId]
       : undefined
     if (!product)
-      throw new ApiError('conflict', `product ${productId} is not in the current manifest`)
+      throw new Refusal('conflict', `product ${productId} is not in the current manifest`)
     return { version, product }
   }
 
@@ -65,7 +62,7 @@ export class ManifestService {
    * licenses (dropping one would leave every device of it unable to re-check).
    */
   async check(input: unknown): Promise<Manifest> {
-    const manifest = parseManifest(input)
+    const manifest = refusedIfInvalid(input, 'bad_request')
     const current = await this.#store.currentManifest()
     const previous = current ? (JSON.parse(current.body) as Manifest) : { products: {} }
     for (const product of Object.keys(previous.products)) {
@@ -73,7 +70,7 @@ export class ManifestService {
         !Object.hasOwn(manifest.products, product) &&
         (await this.#store.hasLicensesFor(product))
       ) {
-        throw new ApiError(
+        throw new Refusal(
           'conflict',
           `products.${product}: still has licenses; it cannot be removed`,
         )
@@ -115,19 +112,14 @@ export class ManifestService {
    */
   async rollback(version: number, note: string | undefined): Promise<ManifestVersion> {
     const row = await this.#store.findManifest(version)
-    if (!row) throw new ApiError('not_found', `no manifest version ${version}`)
-    try {
-      return await this.publish(
-        JSON.parse(row.body),
-        ROLLBACK_AUTHOR,
-        note ?? `rollback to version ${version}`,
-      )
-    } catch (error) {
-      // Stored before a stricter schema: it cannot be published again as it is.
-      if (error instanceof ManifestInvalid)
-        throw new ApiError('conflict', `version ${version} is no longer valid: ${error.message}`)
-      throw error
-    }
+    if (!row) throw new Refusal('not_found', `no manifest version ${version}`)
+    // Stored before a stricter schema, it cannot be published again as it is.
+    const manifest = refusedIfInvalid(
+      JSON.parse(row.body),
+      'conflict',
+      `version ${version} is no longer valid: `,
+    )
+    return this.publish(manifest, ROLLBACK_AUTHOR, note ?? `rollback to version ${version}`)
   }
 
   /** Validates and stores a new version; it takes effect at each device's next check. */
@@ -141,5 +133,15 @@ export class ManifestService {
     })
     this.#cached = undefined
     return { version: row.version, manifest, author, note, createdAt: row.created_at }
+  }
+}
+
+/** The manifest in `input`, or a refusal with `code` that says what is wrong with it. */
+function refusedIfInvalid(input: unknown, code: 'bad_request' | 'conflict', prefix = ''): Manifest {
+  try {
+    return parseManifest(input)
+  } catch (error) {
+    if (error instanceof ManifestInvalid) throw new Refusal(code, `${prefix}${error.message}`)
+    throw error
   }
 }

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import { ApiError } from '../http/ApiError.ts'
+import { API_PATHS } from '../../src/core/index.ts'
+import type { HolderCheck, SharedNote } from '../../src/core/index.ts'
 import type { ShareQuota, Store } from '../storage/Store.ts'
 import type { LicenseService } from './LicenseService.ts'
+import { Refusal } from './Refusal.ts'
+import { standingOf } from './standing.ts'
 
 /** The feature a device's license must entitle to create a share. */
 export const SHARE_FEATURE = 'share.link'
-
-/** Where shares are created; a share's own path (to stop it) is this and its id. */
-export const SHARES_PATH = '/api/v1/shares'
 
 /** How long a shared link stays readable. */
 export const SHARE_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000
@@ -18,19 +18,6 @@ export const SHARE_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000
  * license key can make the server store.
  */
 export const SHARE_QUOTA: ShareQuota = { shares: 100, characters: 2_000_000 }
-
-export interface Check {
-  grant: string
-  proof: string
-}
-
-export interface SharedNote {
-  id: string
-  title: string
-  body: string
-  createdAt: number
-  expiresAt: number
-}
 
 /** The format of share ids: `shr_` and 128 random bits, so a link cannot be guessed. */
 export const SHARE_ID = /^shr_[A-Za-z0-9_-]{22}$/
@@ -49,10 +36,10 @@ export class ShareService {
     this.#licenses = licenses
   }
 
-  async create(check: Check, note: { title: string; body: string }): Promise<SharedNote> {
+  async create(check: HolderCheck, note: { title: string; body: string }): Promise<SharedNote> {
     const { license, device, now } = await this.#licenses.authorizeFeature(check, SHARE_FEATURE, {
       htm: 'POST',
-      htu: SHARES_PATH,
+      htu: API_PATHS.shares,
     })
     const row = {
       id: `shr_${randomBytes(16).toString('base64url')}`,
@@ -69,9 +56,10 @@ export class ShareService {
         outcome.reason === 'too_many'
           ? `${SHARE_QUOTA.shares} shared notes`
           : `${SHARE_QUOTA.characters.toLocaleString('en')} characters of shared notes`
-      throw new ApiError(
+      throw new Refusal(
         'conflict',
         `this license already shares ${what}, the most it may; stop sharing one to share this`,
+        { reason: 'share_quota' },
       )
     }
     return toSharedNote(row)
@@ -79,27 +67,22 @@ export class ShareService {
 
   async read(id: string, now: number): Promise<SharedNote> {
     const row = SHARE_ID.test(id) ? await this.#store.findShare(id) : undefined
-    if (!row) throw new ApiError('not_found', 'there is no shared note at this link')
-    const gone = () =>
-      new ApiError('not_found', 'this shared note is no longer available', { status: 410 })
+    if (!row) throw new Refusal('not_found', 'there is no shared note at this link')
+    const gone = () => new Refusal('gone', 'this shared note is no longer available')
     if (Number(row.expires_at) <= now) throw gone()
     const license = await this.#store.findLicense(row.license_id)
-    const standing =
-      license !== undefined &&
-      license.status === 'active' &&
-      (license.term_end === null || Number(license.term_end) > now)
-    if (!standing) throw gone()
+    if (!license || standingOf(license, now) !== 'good') throw gone()
     return toSharedNote(row)
   }
 
   /** Stops sharing: any device of the license that shared it may, with its grant and proof. */
-  async remove(id: string, check: Check): Promise<void> {
+  async remove(id: string, check: HolderCheck): Promise<void> {
     const { license } = await this.#licenses.verifyHolder(check, {
       htm: 'DELETE',
-      htu: `${SHARES_PATH}/${id}`,
+      htu: `${API_PATHS.shares}/${id}`,
     })
     const removed = SHARE_ID.test(id) && (await this.#store.deleteShare(id, license.id))
-    if (!removed) throw new ApiError('not_found', 'this license has no shared note at this link')
+    if (!removed) throw new Refusal('not_found', 'this license has no shared note at this link')
   }
 }
 

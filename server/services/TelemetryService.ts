@@ -6,7 +6,12 @@ import {
   TELEMETRY_MAX_COUNT,
   utcDay,
 } from '../../src/core/index.ts'
-import type { TelemetryCounter, TelemetryCounters, TelemetryReport } from '../../src/core/index.ts'
+import type {
+  TelemetryCounter,
+  TelemetryCounters,
+  TelemetryPoint,
+  TelemetryReport,
+} from '../../src/core/index.ts'
 import { identifier } from '../http/schemas.ts'
 import type { Store, TelemetryDailyRow } from '../storage/Store.ts'
 
@@ -86,16 +91,6 @@ export interface CheckedInDevice {
   policyVersion: number
   license: string
   device: string
-}
-
-/** One day's aggregate for a product and policy version, as the admin API shows it. */
-export interface TelemetryPoint {
-  day: string
-  product: string
-  policyVersion: number
-  devices: number
-  counters: TelemetryCounters
-  reconnectToFresh: { bucketsMs: number[]; counts: number[] }
 }
 
 /**

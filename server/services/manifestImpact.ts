@@ -1,5 +1,5 @@
 import { entitledFeatures, evaluate, policyFor } from '../../src/core/index.ts'
-import type { GrantClaims, Manifest, ProductManifest } from '../../src/core/index.ts'
+import type { GrantClaims, ImpactReport, Manifest, ProductManifest } from '../../src/core/index.ts'
 import type { StandingDeviceRow, Store } from '../storage/Store.ts'
 
 const DAY = 86_400_000
@@ -8,26 +8,6 @@ const DAY = 86_400_000
 export const IMPACT_HORIZONS = { now: 0, in1d: DAY, in7d: 7 * DAY, in30d: 30 * DAY } as const
 type Horizon = keyof typeof IMPACT_HORIZONS
 const HORIZONS = Object.keys(IMPACT_HORIZONS) as Horizon[]
-
-/** For one feature: how many devices that have it under the current policy would not under the new one. */
-export interface FeatureImpact {
-  product: string
-  feature: string
-  now: number
-  in1d: number
-  in7d: number
-  in30d: number
-}
-
-/** What publishing a manifest would do to the devices in the database. */
-export interface ImpactReport {
-  currentVersion: number
-  /** Active devices of active licenses whose term has not ended. */
-  devicesConsidered: number
-  features: FeatureImpact[]
-  /** Devices that would lose at least one feature they have now. */
-  lockouts: number
-}
 
 // Devices are read a page at a time, so a large installed base never sits in memory at once.
 const PAGE = 1_000

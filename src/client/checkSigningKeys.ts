@@ -1,7 +1,5 @@
-import { assertCertificateCovers, createKeyRing } from '../core/index.ts'
+import { API_PATHS, assertCertificateCovers, createKeyRing } from '../core/index.ts'
 import type { CertificateClaims, PublicJwk } from '../core/index.ts'
-
-export const KEYS_PATH = '/api/v1/keys'
 
 /** What the page learned about the server's signing keys; a failure is a value, never a throw. */
 export type SigningKeysCheck =
@@ -38,7 +36,7 @@ export async function checkSigningKeys(
   }
   let response: Response
   try {
-    response = await fetchImpl(KEYS_PATH, {
+    response = await fetchImpl(API_PATHS.keys, {
       headers: { accept: 'application/json' },
       cache: 'no-store',
       signal: AbortSignal.timeout(timeoutMs),

@@ -1,5 +1,6 @@
 import { base64url } from 'jose'
 import type { CryptoKey, JWK } from 'jose'
+import { API_PATHS } from './api.ts'
 import { LeewayError, ProofInvalid } from './errors.ts'
 import { readHeader, signCompact, verifyCompact } from './jws.ts'
 import type { Es256Verifier } from './jws.ts'
@@ -28,10 +29,10 @@ export interface ProofClaims {
 
 /** The endpoints through which a device holds its seat: no page may have a proof made for them. */
 export const DEVICE_ENDPOINTS: readonly ProofEndpoint[] = [
-  { htm: 'POST', htu: '/api/v1/activate' },
-  { htm: 'POST', htu: '/api/v1/validate' },
-  { htm: 'POST', htu: '/api/v1/deactivate' },
-  { htm: 'POST', htu: '/api/v1/offline/activate' },
+  { htm: 'POST', htu: API_PATHS.activate },
+  { htm: 'POST', htu: API_PATHS.validate },
+  { htm: 'POST', htu: API_PATHS.deactivate },
+  { htm: 'POST', htu: API_PATHS.offlineActivate },
 ]
 
 /**

@@ -189,7 +189,7 @@ test.describe('the notes', () => {
       }
     })
     expect(answer.status).toBe(403)
-    expect(answer.body.error.code).toBe('unauthorized')
+    expect(answer.body.error.code).toBe('feature_not_entitled')
   })
 })
 

@@ -276,7 +276,7 @@ const rows: Row[] = [
         padding: 'p'.repeat(65 * 1024),
       }),
     status: 413,
-    code: 'bad_request',
+    code: 'body_too_large',
   },
   {
     name: 'activate: a well-formed key no license has',
@@ -346,7 +346,7 @@ const rows: Row[] = [
         telemetry: 't'.repeat(1024 * 1024),
       }),
     status: 413,
-    code: 'bad_request',
+    code: 'body_too_large',
   },
   {
     name: 'validate: a garbage grant',
@@ -562,7 +562,7 @@ const rows: Row[] = [
     name: 'admin create: a 65 KiB body',
     send: () => newLicense({ padding: 'p'.repeat(65 * 1024) }),
     status: 413,
-    code: 'bad_request',
+    code: 'body_too_large',
   },
 
   // POST /admin/v1/licenses/:id/{renew,revoke}

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_MANIFEST } from '../../server/demoManifest.ts'
-import { codeToStatus } from '../../server/http/ApiError.ts'
+import { STATUS_OF_CODE } from '../../server/http/refusalStatus.ts'
 import { API, NO_SUCH_SHARE, startHostileServer } from './helpers/hostileServer.ts'
 import type { DbState, HostileServer } from './helpers/hostileServer.ts'
 
@@ -17,7 +17,7 @@ let h: HostileServer
 /** The database as it must stay; moved on only by the writes a test accounts for. */
 let baseline: DbState
 
-const STABLE_CODES = Object.keys(codeToStatus).filter((code) => code !== 'internal')
+const STABLE_CODES = Object.keys(STATUS_OF_CODE).filter((code) => code !== 'internal')
 // Modest on purpose: the whole file stays within a few seconds on two cores.
 const RUNS = 150
 

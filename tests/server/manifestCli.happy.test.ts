@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_MANIFEST } from '../../server/demoManifest.ts'
-import { ApiError } from '../../server/http/ApiError.ts'
+import { Refusal } from '../../server/services/Refusal.ts'
 import {
   EXIT_LOCKOUTS,
   manifestCommand,
@@ -148,6 +148,6 @@ describe('the manifest commands through a server’s admin API (--server)', () =
   it('say what the server refused', async () => {
     await expect(
       manifestCommand(through('lwa_wrong'), 'history', undefined, {}, () => undefined),
-    ).rejects.toThrow(ApiError)
+    ).rejects.toThrow(Refusal)
   })
 })

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEMO_MANIFEST } from '../../server/demoManifest.ts'
-import type { ImpactReport } from '../../server/services/manifestImpact.ts'
+import type { ImpactReport } from '../../src/core/index.ts'
 import { DAY, claimsOf, readJson, startTestServer } from './helpers/testServer.ts'
 import type { TestServer } from './helpers/testServer.ts'
 

@@ -73,7 +73,7 @@ describe('request bodies over HTTP', () => {
       (error: NodeJS.ErrnoException) => ({ status: -1, body: error.code ?? '' }),
     )
     expect(answer.status).toBe(413)
-    expect(errorCode(answer)).toBe('bad_request')
+    expect(errorCode(answer)).toBe('body_too_large')
   })
 
   it('refuses a chunked body that grows past the limit with 413, and keeps serving', async () => {

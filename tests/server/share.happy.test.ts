@@ -75,6 +75,6 @@ describe('a pro device sharing a note', () => {
     await server.admin('POST', `/licenses/${license.id}/revoke`, { reason: 'chargeback' })
     const read = await server.request('GET', `/api/v1/shares/${share.id}`)
     expect(read.status).toBe(410)
-    expect((await read.json()) as unknown).toMatchObject({ error: { code: 'not_found' } })
+    expect((await read.json()) as unknown).toMatchObject({ error: { code: 'gone' } })
   })
 })

@@ -31,7 +31,7 @@ describe('creating a shared link', () => {
     const { grant, device } = await server.activated({ plan: 'free' })
     const answer = await share({ ...(await server.check(grant, device, CREATE_SHARE)), ...note })
     expect(answer.status).toBe(403)
-    expect(answer.body.error.code).toBe('unauthorized')
+    expect(answer.body.error.code).toBe('feature_not_entitled')
     expect(answer.body.error.message).toContain('share.link')
   })
 

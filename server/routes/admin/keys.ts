@@ -1,17 +1,23 @@
 import type { Hono } from 'hono'
-import { ApiError } from '../../http/ApiError.ts'
+import type { KeyRotated } from '../../../src/core/index.ts'
+import { Refusal } from '../../services/Refusal.ts'
 import type { Services } from '../../services.ts'
 
 /** `POST /admin/v1/keys/rotate`: a new signing key; old grants keep verifying under their certificates. */
-export function adminKeyRoutes(admin: Hono, s: Services): void {
+export function adminKeyRoutes(
+  admin: Hono,
+  s: Pick<Services, 'keys' | 'rootPrivateKey' | 'now'>,
+): void {
   admin.post('/keys/rotate', async (c) => {
     if (!s.rootPrivateKey) {
-      throw new ApiError(
+      throw new Refusal(
         'conflict',
         'the root private key is not on this server; run `leeway keys rotate --root-key FILE`',
+        { reason: 'root_key_absent' },
       )
     }
     const kid = await s.keys.rotate(s.rootPrivateKey, s.now())
-    return c.json({ kid, certs: await s.keys.certificates(s.now()) }, 201)
+    const rotated = { kid, certs: await s.keys.certificates(s.now()) }
+    return c.json(rotated satisfies KeyRotated, 201)
   })
 }

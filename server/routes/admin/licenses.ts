@@ -2,7 +2,7 @@ import type { Hono } from 'hono'
 import * as v from 'valibot'
 import { readBody } from '../../http/readBody.ts'
 import { duration, epochMs, identifier, shortText } from '../../http/schemas.ts'
-import { ApiError } from '../../http/ApiError.ts'
+import { Refusal } from '../../services/Refusal.ts'
 import type { Services } from '../../services.ts'
 
 const CreateLicenseBody = v.object({
@@ -25,7 +25,7 @@ const RenewBody = v.object({ termEnd: epochMs })
 const MAX_PAGE = 500
 
 /** The license routes of the admin API. */
-export function adminLicenseRoutes(admin: Hono, s: Services): void {
+export function adminLicenseRoutes(admin: Hono, s: Pick<Services, 'admin'>): void {
   admin.post('/licenses', async (c) => {
     const body = await readBody(c, CreateLicenseBody)
     return c.json(await s.admin.createLicense(body), 201)
@@ -35,11 +35,11 @@ export function adminLicenseRoutes(admin: Hono, s: Services): void {
     const limitText = c.req.query('limit') ?? '50'
     const limit = Number(limitText)
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-      throw new ApiError('bad_request', `limit: must be a whole number from 1 to ${MAX_PAGE}`)
+      throw new Refusal('bad_request', `limit: must be a whole number from 1 to ${MAX_PAGE}`)
     }
     const cursor = c.req.query('cursor')
     if (cursor !== undefined && !/^lic_[a-z0-9]{1,64}$/.test(cursor))
-      throw new ApiError('bad_request', 'cursor: not a cursor this API gave')
+      throw new Refusal('bad_request', 'cursor: not a cursor this API gave')
     return c.json(await s.admin.listLicenses(cursor, limit))
   })
 

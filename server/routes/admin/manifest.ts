@@ -1,7 +1,7 @@
 import type { Hono } from 'hono'
 import * as v from 'valibot'
-import { ManifestInvalid } from '../../../src/core/index.ts'
-import { ApiError } from '../../http/ApiError.ts'
+import type { DryRunResult, ManifestVersionView } from '../../../src/core/index.ts'
+import { Refusal } from '../../services/Refusal.ts'
 import { readBody } from '../../http/readBody.ts'
 import { shortText } from '../../http/schemas.ts'
 import type { Services } from '../../services.ts'
@@ -24,7 +24,7 @@ const DEFAULT_AUTHOR = 'admin-api'
  * The manifest routes of the admin API: read the current version, publish a new one (or only see
  * its impact with `?dryRun=1`), list the versions, and roll back to an earlier one.
  */
-export function adminManifestRoutes(admin: Hono, s: Services): void {
+export function adminManifestRoutes(admin: Hono, s: Pick<Services, 'manifests'>): void {
   admin.get('/manifest', async (c) => {
     const current = await s.manifests.current()
     return c.json(current)
@@ -35,26 +35,24 @@ export function adminManifestRoutes(admin: Hono, s: Services): void {
     const note = (c.req.header('x-leeway-note') ?? '').slice(0, 500)
     const author = (c.req.header('x-leeway-author') ?? '').trim().slice(0, 100) || DEFAULT_AUTHOR
     const dryRun = ['1', 'true'].includes(c.req.query('dryRun') ?? '')
-    try {
-      if (dryRun) {
-        const { manifest, impact } = await s.manifests.dryRun(body)
-        return c.json({ dryRun: true, valid: true, manifest, impact })
-      }
-      return c.json(await s.manifests.publish(body, author, note), 201)
-    } catch (error) {
-      if (error instanceof ManifestInvalid) throw new ApiError('bad_request', error.message)
-      throw error
+    if (dryRun) {
+      const { manifest, impact } = await s.manifests.dryRun(body)
+      return c.json({ dryRun: true, valid: true, manifest, impact } satisfies DryRunResult)
     }
+    return c.json(
+      (await s.manifests.publish(body, author, note)) satisfies ManifestVersionView,
+      201,
+    )
   })
 
   admin.get('/manifest/history', async (c) => {
     const limitText = c.req.query('limit') ?? '50'
     const limit = Number(limitText)
     if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_PAGE)
-      throw new ApiError('bad_request', `limit: must be a whole number from 1 to ${MAX_PAGE}`)
+      throw new Refusal('bad_request', `limit: must be a whole number from 1 to ${MAX_PAGE}`)
     const cursor = c.req.query('cursor')
     if (cursor !== undefined && !/^[1-9]\d{0,14}$/.test(cursor))
-      throw new ApiError('bad_request', 'cursor: not a cursor this API gave')
+      throw new Refusal('bad_request', 'cursor: not a cursor this API gave')
     return c.json(
       await s.manifests.history(cursor === undefined ? undefined : Number(cursor), limit),
     )

@@ -1,10 +1,12 @@
 import type { Hono } from 'hono'
 import * as v from 'valibot'
-import { ApiError } from '../../http/ApiError.ts'
+import { API_PATHS } from '../../../src/core/index.ts'
+import type { ActivateRequest, GrantResponse } from '../../../src/core/index.ts'
 import { clientAddress } from '../../http/clientAddress.ts'
 import { readBody } from '../../http/readBody.ts'
 import { identifier, licenseKey, publicJwk, shortText } from '../../http/schemas.ts'
 import type { Services } from '../../services.ts'
+import { Refusal } from '../../services/Refusal.ts'
 
 const ActivateBody = v.object({
   licenseKey,
@@ -18,22 +20,29 @@ const ActivateBody = v.object({
   nonce: v.optional(identifier),
 })
 
+/** What the activation routes use: the license service, and the guard on attempts. */
+export type ActivationDeps = Pick<
+  Services,
+  'licenses' | 'activationsPerAddress' | 'metrics' | 'trustedProxies'
+>
+
 /** `POST /api/v1/activate`: a seat for this device and its first grant. */
-export function activateRoute(app: Hono, s: Services): void {
-  app.post('/api/v1/activate', async (c) => {
+export function activateRoute(app: Hono, s: ActivationDeps): void {
+  app.post(API_PATHS.activate, async (c) => {
     return countActivation(s, 'online', async () => {
       // Charged once the request is well-formed: a cross-site form posting text/plain from a
       // visitor's browser must not spend the attempts of the visitor's address.
-      const body = await readBody(c, ActivateBody)
+      const body: ActivateRequest = await readBody(c, ActivateBody)
       await limitActivations(s, clientAddress(c, s.trustedProxies))
-      return c.json(await s.licenses.activate(body.licenseKey, body.device, body.nonce))
+      const answer = await s.licenses.activate(body.licenseKey, body.device, body.nonce)
+      return c.json(answer satisfies GrantResponse)
     })
   })
 }
 
 /** Runs an activation attempt and counts its outcome (`ok` or the error code) in the metrics. */
 export async function countActivation<T>(
-  s: Services,
+  s: Pick<Services, 'metrics'>,
   kind: 'online' | 'offline',
   activation: () => Promise<T>,
 ): Promise<T> {
@@ -42,21 +51,23 @@ export async function countActivation<T>(
     s.metrics.activation(kind, 'ok')
     return answer
   } catch (error) {
-    s.metrics.activation(kind, error instanceof ApiError ? error.code : 'internal')
+    s.metrics.activation(kind, error instanceof Refusal ? error.code : 'internal')
     throw error
   }
 }
 
 /** Activation attempts per client address: guessing keys must be slow. */
-export async function limitActivations(s: Services, address: string): Promise<void> {
+export async function limitActivations(
+  s: Pick<Services, 'activationsPerAddress'>,
+  address: string,
+): Promise<void> {
   const decision = await s.activationsPerAddress.take(address)
   if (!decision.ok) {
-    throw new ApiError(
+    const { retryAfterSeconds } = decision
+    throw new Refusal(
       'rate_limited',
       'too many activation attempts from this address; try again later',
-      {
-        retryAfterSeconds: decision.retryAfterSeconds,
-      },
+      { retryAfterSeconds },
     )
   }
 }

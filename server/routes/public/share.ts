@@ -1,5 +1,7 @@
 import type { Hono } from 'hono'
 import * as v from 'valibot'
+import { API_PATHS } from '../../../src/core/index.ts'
+import type { CreateShareRequest, CreatedShare, SharedNote } from '../../../src/core/index.ts'
 import { readBody } from '../../http/readBody.ts'
 import { checkSchema, shortText, token } from '../../http/schemas.ts'
 import type { Services } from '../../services.ts'
@@ -20,22 +22,22 @@ const CreateShareBody = v.strictObject({
  * license entitling `share.link`); `GET /api/v1/shares/:id` reads it; `DELETE` with `{grant, proof}`
  * stops sharing.
  */
-export function shareRoutes(app: Hono, s: Services): void {
-  app.post('/api/v1/shares', async (c) => {
-    const { grant, proof, title, body } = await readBody(c, CreateShareBody)
+export function shareRoutes(app: Hono, s: Pick<Services, 'shares' | 'now'>): void {
+  app.post(API_PATHS.shares, async (c) => {
+    const { grant, proof, title, body }: CreateShareRequest = await readBody(c, CreateShareBody)
     const share = await s.shares.create({ grant, proof }, { title, body })
-    return c.json({ ...share, url: `/s/${share.id}` }, 201)
+    return c.json({ ...share, url: `/s/${share.id}` } satisfies CreatedShare, 201)
   })
 
-  app.get('/api/v1/shares/:id', async (c) => {
+  app.get(`${API_PATHS.shares}/:id`, async (c) => {
     const share = await s.shares.read(c.req.param('id'), s.now())
     c.header('Cache-Control', 'no-store')
     // Shown as text by the viewer; this keeps a browser from ever treating it as anything else.
     c.header('X-Content-Type-Options', 'nosniff')
-    return c.json(share)
+    return c.json(share satisfies SharedNote)
   })
 
-  app.delete('/api/v1/shares/:id', async (c) => {
+  app.delete(`${API_PATHS.shares}/:id`, async (c) => {
     const check = await readBody(c, checkSchema)
     await s.shares.remove(c.req.param('id'), check)
     return c.body(null, 204)

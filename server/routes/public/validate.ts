@@ -1,10 +1,11 @@
 import type { Hono } from 'hono'
 import * as v from 'valibot'
-import { ApiError } from '../../http/ApiError.ts'
+import { API_PATHS } from '../../../src/core/index.ts'
+import type { CheckResult, ValidateResponse } from '../../../src/core/index.ts'
 import { readBody } from '../../http/readBody.ts'
 import { checkSchema } from '../../http/schemas.ts'
 import type { Services } from '../../services.ts'
-import type { CheckResult } from '../../services/LicenseService.ts'
+import { Refusal } from '../../services/Refusal.ts'
 import type { CheckedInDevice } from '../../services/TelemetryService.ts'
 
 /** Most checks one `validate` call takes. */
@@ -27,23 +28,26 @@ const ValidateBody = v.object({
   telemetry: v.optional(v.unknown()),
 })
 
+/** What validate uses: the checks, their admission, telemetry, and where it counts and logs. */
+export type ValidateDeps = Pick<
+  Services,
+  'licenses' | 'checkAdmission' | 'telemetry' | 'metrics' | 'log'
+>
+
 /** `POST /api/v1/validate`: re-verifies many grants in one call; each result is a fresh grant or an error. */
-export function validateRoute(app: Hono, s: Services): void {
-  app.post('/api/v1/validate', async (c) => {
+export function validateRoute(app: Hono, s: ValidateDeps): void {
+  app.post(API_PATHS.validate, async (c) => {
     const body = await readBody(c, ValidateBody, MAX_VALIDATE_BODY_BYTES)
     const admission = s.checkAdmission.admit(body.checks.length)
     if (!admission.ok) {
       s.metrics.validationsShed.inc(body.checks.length)
-      throw new ApiError(
-        'rate_limited',
-        'the license server is busy; try again after Retry-After',
-        {
-          retryAfterSeconds: admission.retryAfterSeconds,
-        },
-      )
+      const { retryAfterSeconds } = admission
+      throw new Refusal('rate_limited', 'the license server is busy; try again after Retry-After', {
+        retryAfterSeconds,
+      })
     }
     const checkedIn: CheckedInDevice[] = []
-    let answer: Awaited<ReturnType<typeof s.licenses.validate>>
+    let answer: ValidateResponse
     try {
       answer = await s.licenses.validate(body.checks, {
         onCheckedIn: (claims) =>
@@ -62,7 +66,7 @@ export function validateRoute(app: Hono, s: Services): void {
     for (const result of answer.results) s.metrics.validations.inc({ code: resultCode(result) })
     if (body.telemetry === undefined) return c.json(answer)
     const telemetry = await recordTelemetry(s, body.telemetry, checkedIn, c.get('requestId'))
-    return c.json({ ...answer, telemetry })
+    return c.json({ ...answer, telemetry } satisfies ValidateResponse)
   })
 }
 
@@ -75,11 +79,11 @@ function resultCode(result: CheckResult): string {
  * that the device clears what it sent. A bad report or a storage failure never fails the checks.
  */
 async function recordTelemetry(
-  s: Services,
+  s: Pick<Services, 'telemetry' | 'metrics' | 'log'>,
   report: unknown,
   checkedIn: readonly CheckedInDevice[],
   requestId: string,
-): Promise<{ accepted: true; day: string } | { accepted: false }> {
+): Promise<NonNullable<ValidateResponse['telemetry']>> {
   try {
     const { outcome, day } = await s.telemetry.record(report, checkedIn)
     s.metrics.telemetryReports.inc({ outcome })

@@ -1,5 +1,6 @@
-import { AdminApiError } from './AdminApiError.ts'
+import { readApiError } from '../../core/index.ts'
 import type {
+  CreatedLicense,
   DeviceView,
   DryRunResult,
   LicenseDetail,
@@ -9,8 +10,9 @@ import type {
   NewLicenseInput,
   Page,
   StatusAction,
-  TelemetryReport,
-} from './types.ts'
+  TelemetrySeries,
+} from '../../core/index.ts'
+import { AdminApiError } from './AdminApiError.ts'
 
 export interface AdminApiOptions {
   /** Where the admin API lives; the dashboard is served by the same server. */
@@ -47,7 +49,7 @@ export class AdminApi {
     return this.#call('GET', `/licenses/${encodeURIComponent(id)}`)
   }
 
-  createLicense(input: NewLicenseInput): Promise<LicenseView & { key: string }> {
+  createLicense(input: NewLicenseInput): Promise<CreatedLicense> {
     return this.#call('POST', '/licenses', { body: input })
   }
 
@@ -94,7 +96,7 @@ export class AdminApi {
   }
 
   /** Daily series between two days (YYYY-MM-DD, inclusive). */
-  telemetry(from: string, to: string): Promise<TelemetryReport> {
+  telemetry(from: string, to: string): Promise<TelemetrySeries> {
     return this.#call('GET', `/telemetry?${new URLSearchParams({ from, to })}`)
   }
 
@@ -125,21 +127,13 @@ export class AdminApi {
     }
     const body: unknown = await response.json().catch(() => undefined)
     if (response.ok && body !== undefined) return body as T
-    const error = readError(body)
+    const error = readApiError(body)
     if (response.status === 401) this.#onUnauthorized()
     throw new AdminApiError(
       error?.code ?? 'unexpected',
       error?.message ?? `The server answered ${response.status} without an explanation.`,
       response.status,
+      error?.details,
     )
   }
-}
-
-function readError(body: unknown): { code: string; message: string } | undefined {
-  if (typeof body !== 'object' || body === null || !('error' in body)) return undefined
-  const error = body.error
-  if (typeof error !== 'object' || error === null) return undefined
-  const code = 'code' in error && typeof error.code === 'string' ? error.code : 'unexpected'
-  const message = 'message' in error && typeof error.message === 'string' ? error.message : ''
-  return { code, message }
 }

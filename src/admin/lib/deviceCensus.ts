@@ -1,5 +1,5 @@
 import type { AdminApi } from '../api/AdminApi.ts'
-import type { DeviceState } from '../api/types.ts'
+import type { DeviceState } from '../../core/index.ts'
 
 export type DeviceCounts = Record<DeviceState, number>
 

@@ -1,4 +1,4 @@
-import type { TelemetryPoint } from '../api/types.ts'
+import type { TelemetryPoint } from '../../core/index.ts'
 import { daysBetween, formatMs } from './format.ts'
 
 export interface DayValue {

@@ -1,5 +1,5 @@
 import type { AdminApi } from '../api/AdminApi.ts'
-import type { LicenseView } from '../api/types.ts'
+import type { LicenseView } from '../../core/index.ts'
 
 /**
  * The license list as loaded so far, page by page through the API's cursor. Search filters what

@@ -1,7 +1,7 @@
 import { licenseProof } from '../../client/licenseActions.ts'
+import { API_PATHS, readApiError } from '../../core/index.ts'
+import type { CreatedShare, SharedNote } from '../../core/index.ts'
 import type { NoteShare } from './notesDb.ts'
-
-export const SHARES_PATH = '/api/v1/shares'
 
 export type ShareOutcome = { ok: true; share: NoteShare } | { ok: false; message: string }
 
@@ -11,17 +11,17 @@ export type ShareOutcome = { ok: true; share: NoteShare } | { ok: false; message
  * `share.link` now, before it stores anything.
  */
 export async function shareNote(note: { title: string; body: string }): Promise<ShareOutcome> {
-  const holder = await licenseProof({ htm: 'POST', htu: SHARES_PATH })
+  const holder = await licenseProof({ htm: 'POST', htu: API_PATHS.shares })
   if (!holder) return { ok: false, message: 'This device has no license to share with.' }
-  const answer = await send('POST', SHARES_PATH, { ...holder, ...note })
+  const answer = await send('POST', API_PATHS.shares, { ...holder, ...note })
   if (!answer.ok) return answer
-  const body = answer.body as { id: string; url: string; expiresAt: number }
+  const body = answer.body as CreatedShare
   return { ok: true, share: { id: body.id, url: body.url, expiresAt: body.expiresAt } }
 }
 
 /** Stops sharing: the link stops working for everyone. */
 export async function stopSharing(share: NoteShare): Promise<{ ok: boolean; message: string }> {
-  const path = `${SHARES_PATH}/${encodeURIComponent(share.id)}`
+  const path = `${API_PATHS.shares}/${encodeURIComponent(share.id)}`
   const holder = await licenseProof({ htm: 'DELETE', htu: path })
   if (!holder) return { ok: false, message: 'This device has no license to stop sharing with.' }
   const answer = await send('DELETE', path, holder)
@@ -30,19 +30,10 @@ export async function stopSharing(share: NoteShare): Promise<{ ok: boolean; mess
   return { ok: true, message: '' }
 }
 
-/** A shared note as its readers get it. */
-export interface SharedNote {
-  id: string
-  title: string
-  body: string
-  createdAt: number
-  expiresAt: number
-}
-
 export async function readSharedNote(
   id: string,
 ): Promise<{ ok: true; note: SharedNote } | { ok: false; message: string }> {
-  const answer = await send('GET', `${SHARES_PATH}/${encodeURIComponent(id)}`)
+  const answer = await send('GET', `${API_PATHS.shares}/${encodeURIComponent(id)}`)
   return answer.ok ? { ok: true, note: answer.body as SharedNote } : answer
 }
 
@@ -68,11 +59,10 @@ async function send(method: string, path: string, body?: unknown): Promise<Answe
     }
   }
   if (response.status === 204) return { ok: true, body: null }
-  const json = (await response.json().catch(() => null)) as {
-    error?: { code?: string; message?: string }
-  } | null
-  if (response.ok && json && !json.error) return { ok: true, body: json }
-  const code = json?.error?.code ?? 'unknown'
+  const json: unknown = await response.json().catch(() => null)
+  const error = readApiError(json)
+  if (response.ok && json !== null && !error) return { ok: true, body: json }
+  const code = error?.code ?? 'unknown'
   return {
     ok: false,
     status: response.status,
@@ -84,7 +74,7 @@ async function send(method: string, path: string, body?: unknown): Promise<Answe
 /** What a refused share means for the user. */
 export function shareErrorText(code: string, status: number): string {
   switch (code) {
-    case 'unauthorized':
+    case 'feature_not_entitled':
       return 'Your plan does not include shared links.'
     case 'license_revoked':
       return 'This license was revoked, so it can no longer share notes.'
@@ -94,14 +84,16 @@ export function shareErrorText(code: string, status: number): string {
       return 'Your license has ended. Renew it to share notes again.'
     case 'device_unknown':
       return 'This device is no longer activated for the license.'
+    case 'body_too_large':
+      return 'This note is too long to share (the limit is about 50,000 characters).'
     case 'bad_request':
-      return status === 413
-        ? 'This note is too long to share (the limit is about 50,000 characters).'
-        : 'This note cannot be shared as it is (is it longer than 50,000 characters?).'
+      return 'This note cannot be shared as it is (is it longer than 50,000 characters?).'
+    case 'gone':
+      return 'This shared note is no longer available.'
     case 'not_found':
-      return status === 410
-        ? 'This shared note is no longer available.'
-        : 'There is no shared note at this link.'
+      return 'There is no shared note at this link.'
+    case 'conflict':
+      return 'This license already shares as many notes as it may. Stop sharing one to share this.'
     case 'rate_limited':
       return 'Too many requests. Try again in a minute.'
     default:

@@ -15,7 +15,6 @@ import type { Backend } from '../../../server/storage/KyselyStore.ts'
 import { createPgPool } from '../../../server/storage/openPostgres.ts'
 import type { Database } from '../../../server/storage/schema.ts'
 import type { AppDeps, Limits } from '../../../server/services.ts'
-import type { LicenseView } from '../../../server/services/AdminService.ts'
 import {
   createKeyRing,
   exportKey,
@@ -27,7 +26,17 @@ import {
   toPublicJwk,
   verifyGrant,
 } from '../../../src/core/index.ts'
-import type { CryptoKey, GrantClaims, ProofEndpoint, PublicJwk } from '../../../src/core/index.ts'
+import type {
+  ApiErrorBody,
+  CheckResult,
+  CreatedLicense,
+  CryptoKey,
+  GrantClaims,
+  GrantResponse,
+  ProofEndpoint,
+  PublicJwk,
+  ValidateResponse,
+} from '../../../src/core/index.ts'
 
 export const SECOND = 1000
 export const MINUTE = 60 * SECOND
@@ -69,26 +78,10 @@ export function createClock(start = START): Clock {
   }
 }
 
-export interface ApiErrorBody {
-  error: { code: string; message: string }
-}
-
-export interface GrantBody {
-  grant: string
-  certs: string[]
-  serverTime: number
-}
-
-export type CheckResult =
-  { ok: true; grant: string } | { ok: false; error: { code: string; message: string } }
-
-export interface ValidateBody {
-  results: CheckResult[]
-  certs: string[]
-  serverTime: number
-}
-
-export type CreatedLicense = LicenseView & { key: string }
+// The wire contract, as the suites read answers.
+export type { ApiErrorBody, CheckResult, CreatedLicense } from '../../../src/core/index.ts'
+export type GrantBody = GrantResponse
+export type ValidateBody = ValidateResponse
 
 export interface Device {
   id: string

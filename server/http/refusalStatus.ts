@@ -1,0 +1,23 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { ApiErrorCode } from '../../src/core/index.ts'
+
+/** The one place where refusal codes become HTTP statuses: a code always travels with its status. */
+export const STATUS_OF_CODE: Record<ApiErrorCode, ContentfulStatusCode> = {
+  bad_request: 400,
+  body_too_large: 413,
+  unauthorized: 401,
+  license_key_invalid: 403,
+  license_revoked: 403,
+  license_expired: 403,
+  license_suspended: 403,
+  seat_limit_reached: 409,
+  device_unknown: 404,
+  proof_invalid: 401,
+  grant_invalid: 401,
+  feature_not_entitled: 403,
+  rate_limited: 429,
+  not_found: 404,
+  gone: 410,
+  conflict: 409,
+  internal: 500,
+}

@@ -1,0 +1,134 @@
+import type { GrantStatus } from './grant.ts'
+import type { TelemetryCounters } from './telemetry.ts'
+
+// The wire contract of the admin API (`/admin/v1`, bearer admin token): the server's answers
+// `satisfies` these, the dashboard and the CLI read them. Times are epoch ms. Errors are the public
+// API's (api.ts).
+
+export type DeviceState = 'active' | 'released' | 'removed'
+export type StatusAction = 'revoke' | 'suspend' | 'reinstate'
+
+/** `POST /admin/v1/licenses`. */
+export interface NewLicenseInput {
+  product: string
+  plan: string
+  seats: number
+  termEnd?: number | null
+  /** An ISO 8601 duration; null makes an air-gapped license that never checks in. */
+  recheckEvery?: string | null
+  grace?: string | null
+  note?: string | null
+}
+
+/** A license as the admin API shows it; its key is only ever in the answer that created it. */
+export interface LicenseView {
+  id: string
+  product: string
+  plan: string
+  seats: number
+  /** As the vendor set it: a license past its `termEnd` is still `active` here. */
+  status: GrantStatus
+  statusReason: string | null
+  termEnd: number | null
+  /** An ISO 8601 duration, `never` for air-gapped licenses, or null to follow the manifest. */
+  recheckEvery: string | null
+  grace: string | null
+  note: string | null
+  createdAt: number
+  updatedAt: number
+}
+
+/** The answer that created a license: the only one that ever holds its key. */
+export interface CreatedLicense extends LicenseView {
+  key: string
+}
+
+export interface DeviceView {
+  id: string
+  name: string
+  platform: string
+  state: DeviceState
+  activatedAt: number
+  lastSeenAt: number
+  releasedAt: number | null
+}
+
+/** `GET /admin/v1/licenses/:id`. */
+export interface LicenseDetail extends LicenseView {
+  seatsUsed: number
+  devices: DeviceView[]
+}
+
+/** A page of a list; `nextCursor` asks for the next one, null at the end. */
+export interface Page<T> {
+  items: T[]
+  nextCursor: string | null
+}
+
+/** A manifest version (`GET|PUT /admin/v1/manifest`, `POST /admin/v1/manifest/rollback`). */
+export interface ManifestVersionView<M = unknown> {
+  version: number
+  manifest: M
+  author: string
+  note: string
+  createdAt: number
+}
+
+/** A version as the history lists it: who published it, when and why, without its body. */
+export type ManifestHistoryItem = Omit<ManifestVersionView, 'manifest'>
+
+/** For one feature: how many devices that have it under the current policy would not under the new one. */
+export interface FeatureImpact {
+  product: string
+  feature: string
+  now: number
+  in1d: number
+  in7d: number
+  in30d: number
+}
+
+/** What publishing a manifest would do to the devices in the database. */
+export interface ImpactReport {
+  currentVersion: number
+  /** Active devices of licenses in good standing. */
+  devicesConsidered: number
+  features: FeatureImpact[]
+  /** Devices that would lose at least one feature they have now. */
+  lockouts: number
+}
+
+/** `PUT /admin/v1/manifest?dryRun=1`; `impact` is absent on servers that only validate. */
+export interface DryRunResult<M = unknown> {
+  dryRun: true
+  valid: boolean
+  manifest: M
+  impact?: ImpactReport
+}
+
+/** `POST /admin/v1/keys/rotate`. */
+export interface KeyRotated {
+  kid: string
+  certs: string[]
+}
+
+/** One day's aggregate for a product and policy version. */
+export interface TelemetryPoint {
+  /** YYYY-MM-DD (UTC). */
+  day: string
+  product: string
+  policyVersion: number
+  devices: number
+  counters: TelemetryCounters
+  /** Counts per bucket; `bucketsMs` are the upper bounds (a last count past them is the overflow). */
+  reconnectToFresh: { bucketsMs: number[]; counts: number[] }
+}
+
+/** `GET /admin/v1/telemetry?from&to`. */
+export interface TelemetrySeries {
+  from: string
+  to: string
+  /** Series with fewer contributing devices are withheld. */
+  minDevices: number
+  suppressed: number
+  series: TelemetryPoint[]
+}
