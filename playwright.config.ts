@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test'
+import { CHROMIUM } from './tests/e2e/support/chromium.ts'
 
 // Several suites may run at once on one machine (each engineer's, CI's): E2E_PORT keeps them apart.
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 8799)
@@ -6,7 +7,7 @@ export const E2E_DATA = `.tmp/e2e-data-${E2E_PORT}`
 /** The worker's wait for the license server in the e2e build. */
 export const E2E_REQUEST_TIMEOUT_MS = 3_000
 
-// Debian's Chromium, never a downloaded one; one worker on 2 cores.
+// Debian's Chromium (tests/e2e/support/chromium.ts), never a downloaded one; one worker on 2 cores.
 export default defineConfig({
   testDir: 'tests/e2e',
   workers: 1,
@@ -16,18 +17,7 @@ export default defineConfig({
   timeout: 60_000,
   use: {
     baseURL: `http://127.0.0.1:${E2E_PORT}`,
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    launchOptions: CHROMIUM,
   },
   webServer: {
     command: `node --import tsx tests/e2e/serve.ts`,

@@ -51,7 +51,7 @@ const GrantClaimsSchema = v.object({
 
 /** The signed policy a grant carries; all durations in seconds, `recheck: null` means never. */
 export type GrantPolicy = v.InferOutput<typeof GrantPolicySchema>
-/** The claims of a grant, as DESIGN.md lists them; `rsn` says why a revocation was issued. */
+/** The claims of every grant (each documented below); `rsn` says why a revocation was issued. */
 export type GrantClaims = v.InferOutput<typeof GrantClaimsSchema>
 
 /** What a verified grant must be bound to; a mismatch is `claims_invalid`. */

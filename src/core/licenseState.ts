@@ -1,4 +1,4 @@
-/** The outcomes a user can be in, as DESIGN.md lists them, plus `suspended` for a paused license. */
+/** The outcomes a user can be in; `suspended` is a license the vendor paused. */
 export type LicenseStatus =
   'unlicensed' | 'active' | 'grace' | 'limited' | 'expired' | 'suspended' | 'revoked'
 

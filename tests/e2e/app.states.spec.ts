@@ -17,7 +17,7 @@ import {
 } from './support/appPage.ts'
 import { expect, test } from './support/fixtures.ts'
 
-// Every license state of DESIGN.md through the real server and worker: its message, dates and
+// Every license state (src/core/licenseState.ts) through the real server and worker: its message, dates and
 // remediation, the controls it switches off and why, accessibility, and screenshots for the README.
 test.use({ locale: LOCALE, timezoneId: TIME_ZONE })
 

@@ -42,7 +42,7 @@ export function limitNotes(results: Results, rows: readonly Row[]): string[] {
   const retry = browser?.retry
   if (retry && retry.validateCalls > 3 * retry.backoffExpected) {
     notes.push(
-      `5: the simulated devices back off as DESIGN.md and the worker's code say, but the real worker in Chromium does not when the server fails fast: one device sent ${count(retry.validateCalls)} validate calls in ${retry.seconds} s against a server answering 503 (DEFAULT_BACKOFF would make about ${retry.backoffExpected.toFixed(1)}), ` +
+      `5: the simulated devices back off as the worker's code says, but the real worker in Chromium does not when the server fails fast: one device sent ${count(retry.validateCalls)} validate calls in ${retry.seconds} s against a server answering 503 (DEFAULT_BACKOFF would make about ${retry.backoffExpected.toFixed(1)}), ` +
         `with ${count(retry.syncDispatched)} Background Sync events dispatched and ${count(retry.syncReregistered)} re-registered while firing: a re-check that fails inside the sync event calls registerSync(SYNC_TAG) again, Chromium fires the re-registered tag at once, and the sync path re-checks with reconnected: true, which skips the backoff. ` +
         "A fleet would hammer a recovering server at that rate. Change (sw/sw.ts, LicenseWorker): in the sync handler honour retryAt (reconnected only for the page's online message), never register the tag again from inside its own event (reject it and let the browser reschedule), and add a small random delay to the reconnect path.",
     )

@@ -5,7 +5,7 @@ import { listen } from '../../../server/main.ts'
 import { startFaultProxy } from '../../support/faultProxy.ts'
 import type { FaultProxy } from '../../support/faultProxy.ts'
 import { backoffDelay, DEFAULT_BACKOFF } from '../../../src/core/index.ts'
-import { CHROMIUM } from '../browser/chromiumOptions.ts'
+import { CHROMIUM } from '../../e2e/support/chromium.ts'
 import { IsolatedStaticServer } from '../browser/IsolatedStaticServer.ts'
 import {
   interleavedFetches,

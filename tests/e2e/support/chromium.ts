@@ -1,6 +1,6 @@
 import type { LaunchOptions } from '@playwright/test'
 
-/** Debian's Chromium with the flags STACK.md lists; Playwright never downloads a browser here. */
+/** Debian's Chromium, for the e2e suite and the browser bench: Playwright never downloads a browser here. */
 export const CHROMIUM: LaunchOptions = {
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: [
