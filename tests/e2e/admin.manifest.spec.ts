@@ -1,29 +1,11 @@
+import type { DryRunResult, ManifestVersionView } from '../../src/core/index.ts'
 import { expectAccessible } from './support/appPage.ts'
 import { AdminReader, screenshotAdmin, signIn } from './support/adminPage.ts'
 import { expect, test } from './support/fixtures.ts'
 import { SimulatedDevice } from './support/simulatedDevice.ts'
 
-interface ManifestVersion {
-  version: number
-  manifest: { products: Record<string, Record<string, unknown>> }
-  note: string
-}
-
-interface DryRun {
-  impact?: {
-    currentVersion: number
-    devicesConsidered: number
-    lockouts: number
-    features: {
-      product: string
-      feature: string
-      now: number
-      in1d: number
-      in7d: number
-      in30d: number
-    }[]
-  }
-}
+type ManifestVersion = ManifestVersionView<{ products: Record<string, Record<string, unknown>> }>
+type DryRun = DryRunResult
 
 const devices = (count: number) => `${count} ${count === 1 ? 'device' : 'devices'}`
 

@@ -1,7 +1,11 @@
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import { RECONNECT_BUCKETS_MS, TELEMETRY_COUNTERS } from '../../../src/core/index.ts'
-import type { TelemetryCounters, TelemetryReport } from '../../../src/core/index.ts'
+import type {
+  TelemetryCounters,
+  TelemetryReport,
+  TelemetrySeries,
+} from '../../../src/core/index.ts'
 import type { Database } from '../../../server/storage/schema.ts'
 import type { Backend } from '../../../server/storage/KyselyStore.ts'
 
@@ -19,20 +23,7 @@ export function telemetryReport(
 }
 
 /** The series the admin API answers. */
-export interface TelemetryAnswer {
-  from: string
-  to: string
-  minDevices: number
-  suppressed: number
-  series: {
-    day: string
-    product: string
-    policyVersion: number
-    devices: number
-    counters: TelemetryCounters
-    reconnectToFresh: { bucketsMs: number[]; counts: number[] }
-  }[]
-}
+export type TelemetryAnswer = TelemetrySeries
 
 /** Every row of every table in the database, migrations' bookkeeping included. */
 export async function everyTable(
