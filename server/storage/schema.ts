@@ -1,5 +1,3 @@
-import type { Generated } from 'kysely'
-
 // Times are epoch milliseconds in integer columns (bigint on PostgreSQL).
 
 export interface LicenseTable {
@@ -116,10 +114,6 @@ export interface TelemetryDailyTable {
 export interface TelemetryMarkerTable {
   day: string
   marker: string
-}
-
-export interface MigrationMarker {
-  id: Generated<number>
 }
 
 export interface Database {

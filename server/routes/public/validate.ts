@@ -1,7 +1,7 @@
 import type { Hono } from 'hono'
 import * as v from 'valibot'
 import { API_PATHS } from '../../../src/core/index.ts'
-import type { CheckResult, ValidateResponse } from '../../../src/core/index.ts'
+import type { CheckResult, ValidateRequest, ValidateResponse } from '../../../src/core/index.ts'
 import { readBody } from '../../http/readBody.ts'
 import { checkSchema } from '../../http/schemas.ts'
 import type { Services } from '../../services.ts'
@@ -37,7 +37,7 @@ export type ValidateDeps = Pick<
 /** `POST /api/v1/validate`: re-verifies many grants in one call; each result is a fresh grant or an error. */
 export function validateRoute(app: Hono, s: ValidateDeps): void {
   app.post(API_PATHS.validate, async (c) => {
-    const body = await readBody(c, ValidateBody, MAX_VALIDATE_BODY_BYTES)
+    const body: ValidateRequest = await readBody(c, ValidateBody, MAX_VALIDATE_BODY_BYTES)
     const admission = s.checkAdmission.admit(body.checks.length)
     if (!admission.ok) {
       s.metrics.validationsShed.inc(body.checks.length)

@@ -57,8 +57,3 @@ export function formatMs(ms: number): string {
 function trim(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1)
 }
-
-/** "Pro" for "pro", for plans and statuses in prose. */
-export function capitalize(value: string): string {
-  return value.charAt(0).toUpperCase() + value.slice(1)
-}

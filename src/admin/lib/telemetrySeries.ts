@@ -74,8 +74,3 @@ export function reconnectHistogram(series: readonly TelemetryPoint[]): Histogram
     return { label: bound === undefined ? `> ${formatMs(last)}` : `≤ ${formatMs(bound)}`, count }
   })
 }
-
-/** The products in a report, for the product filter. */
-export function productsOf(series: readonly TelemetryPoint[]): string[] {
-  return [...new Set(series.map((point) => point.product))].sort()
-}
