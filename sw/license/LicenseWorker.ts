@@ -7,11 +7,13 @@ import {
   SYNC_TAG,
   advanceLastSeen,
   backoffDelay,
+  checksIn,
   createKeyRing,
   createRequestCode,
   decodeLicenseFile,
   endpointMatches,
   evaluate,
+  isRecheckDue,
   lastSeenAfterVerifiedCheck,
   proofNonce,
   readHeader,
@@ -868,22 +870,6 @@ export class LicenseWorker {
     meta.check = { ...meta.check, ...patch }
     await this.#store.setMeta('check', meta.check)
   }
-}
-
-/**
- * Re-check at half the recheck interval, so a device that is online now and then never sees grace.
- * A revocation by the vendor is re-checked too (a reinstatement must reach the device by itself);
- * a device that was deactivated or removed has nothing left to ask.
- */
-export function isRecheckDue(claims: GrantClaims, now: number): boolean {
-  if (!checksIn(claims) || claims.pol.recheck === null) return false
-  return now >= (claims.iat + claims.pol.recheck / 2) * 1000
-}
-
-/** Whether a device holding this grant ever checks in: not air-gapped, not deactivated or removed. */
-function checksIn(claims: GrantClaims): boolean {
-  if (claims.pol.recheck === null) return false
-  return !(claims.status === 'revoked' && claims.rsn !== undefined && claims.rsn !== 'revoked')
 }
 
 /** What the high-water record keeps of a verified grant. */
