@@ -28,7 +28,8 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
       return json(worker.unavailableState('store_unavailable'))
     }
     // The answer never waits for the network: a due re-check runs after it, in the background.
-    extend(worker.recheckIfDue().then((running) => running))
+    const rechecking = worker.recheckIfDue()
+    if (rechecking) extend(rechecking)
     return json(state)
   })
 
