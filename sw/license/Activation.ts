@@ -1,5 +1,5 @@
 import { createRequestCode, decodeLicenseFile } from '../../src/core/index.ts'
-import type { Connectivity, RequestCodeResponse } from '../../src/core/index.ts'
+import type { RequestCodeResponse } from '../../src/core/index.ts'
 import type { LicenseStore } from '../store/LicenseStore.ts'
 import { fail } from './actionResult.ts'
 import type { ActionResult } from './actionResult.ts'
@@ -43,22 +43,15 @@ export class Activation {
       },
     })
     if (answer.kind === 'unreachable') {
-      if (answer.status === 429) {
-        return fail(429, 'rate_limited', unreachableMessage(answer))
-      }
+      if (answer.status === 429) return fail(429, 'rate_limited', answer.retryAt)
       // An activation's Retry-After is about activations, never about re-checks.
       await this.#book.recordFailure({ connectivity: answer.connectivity, retryAt: null })
-      if (answer.connectivity === 'offline') {
-        return fail(
-          503,
-          'offline',
-          "You're offline. Connect to activate, or use offline activation with a request code.",
-        )
-      }
-      const code = answer.connectivity === 'interference' ? 'interference' : 'server_error'
-      return fail(503, code, unreachableMessage(answer))
+      if (answer.connectivity === 'offline') return fail(503, 'offline')
+      if (answer.connectivity === 'interference') return fail(503, 'interference')
+      return fail(503, 'server_error', answer.retryAt)
     }
-    if (answer.kind === 'api-error') return fail(answer.status, answer.code, answer.message)
+    if (answer.kind === 'api-error')
+      return { ok: false, status: answer.status, code: answer.code, detail: answer.message }
     return this.#installer.install(answer.body, device, { action: 'activate', nonce })
   }
 
@@ -84,8 +77,8 @@ export class Activation {
     let file
     try {
       file = decodeLicenseFile(text)
-    } catch (error) {
-      return fail(400, 'bad_request', error instanceof Error ? error.message : 'not a license file')
+    } catch {
+      return fail(400, 'bad_request')
     }
     return this.#installer.install(
       { grant: file.grant, certs: file.certs },
@@ -93,18 +86,6 @@ export class Activation {
       { action: 'import' },
     )
   }
-}
-
-function unreachableMessage(answer: {
-  connectivity: Connectivity
-  retryAt: number | null
-}): string {
-  if (answer.connectivity === 'interference') {
-    return 'Something between you and the license server answered instead of it (a Wi-Fi login page?). Sign in to the network, then try again.'
-  }
-  return answer.retryAt
-    ? `The license server is busy. Try again after ${new Date(answer.retryAt).toLocaleTimeString()}.`
-    : 'The license server is having trouble. Try again in a few minutes.'
 }
 
 /** A fresh request nonce: 128 random bits, base64url. */

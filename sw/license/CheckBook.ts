@@ -5,15 +5,9 @@ import {
   backoffDelay,
   lastSeenAfterVerifiedCheck,
 } from '../../src/core/index.ts'
-import type { Connectivity } from '../../src/core/index.ts'
+import type { Connectivity, WorkerError } from '../../src/core/index.ts'
 import type { LicenseStore } from '../store/LicenseStore.ts'
 import type { WorkerConfig } from './WorkerConfig.ts'
-
-/** A refusal of the last check, as the state reports it. */
-export interface CheckError {
-  code: string
-  message: string
-}
 
 export interface CheckMeta {
   connectivity: Connectivity
@@ -23,7 +17,7 @@ export interface CheckMeta {
   /** The server's own Retry-After: honoured even on reconnection and by "Check now". */
   serverRetryAt: number | null
   lastCheckAt: number | null
-  lastCheckError: CheckError | null
+  lastCheckError: WorkerError | null
   /** How far the server's clock is ahead of ours, learned when a proof was refused as mistimed. */
   clockOffset: number
 }
@@ -134,7 +128,7 @@ export class CheckBook {
   async recordSuccess(
     boundServerTime: number | null,
     newestServerTime: number,
-    refusal: CheckError | null,
+    refusal: WorkerError | null,
   ): Promise<void> {
     const now = this.#config.now()
     const record = await this.read()
@@ -161,7 +155,7 @@ export class CheckBook {
   }
 
   /** Records a failed check, and the backoff (or the server's Retry-After) before the next. */
-  async recordFailure(failure: Failure, refusal: CheckError | null = null): Promise<void> {
+  async recordFailure(failure: Failure, refusal: WorkerError | null = null): Promise<void> {
     const now = this.#config.now()
     const record = await this.read()
     const failures = record.check.failures + 1

@@ -36,9 +36,7 @@ export class DeactivationQueue {
   /** Frees this device's seat; while offline the request is queued and replayed on reconnection. */
   async deactivate(): Promise<ActionResult> {
     const loaded = await this.#parts.keeper.load()
-    if (loaded.kind !== 'ok') {
-      return fail(409, 'not_activated', 'This device has no license to deactivate.')
-    }
+    if (loaded.kind !== 'ok') return fail(409, 'not_activated')
     await this.#store.enqueue({
       kind: 'deactivate',
       product: this.#config.product,
@@ -81,12 +79,7 @@ export class DeactivationQueue {
       if (loaded.kind !== 'ok') {
         // Without a readable grant there is nothing to prove the seat with: say so, don't retry.
         await this.#store.dequeue(item.id)
-        await book.write({
-          lastCheckError: {
-            code: 'deactivation_dropped',
-            message: 'The deactivation could not be sent: this device no longer holds a license.',
-          },
-        })
+        await book.write({ lastCheckError: { code: 'deactivation_dropped' } })
         continue
       }
       const device = await this.#store.device()
@@ -110,7 +103,7 @@ export class DeactivationQueue {
         break
       } else {
         // Refused for good (the seat is already free, the grant unknown): recorded, not retried.
-        await book.write({ lastCheckError: { code: answer.code, message: answer.message } })
+        await book.write({ lastCheckError: { code: answer.code, detail: answer.message } })
       }
       await this.#store.dequeue(item.id)
     }

@@ -29,32 +29,17 @@ export class GrantInstaller {
   ): Promise<ActionResult> {
     const certs = stringArray(body.certs)
     if (typeof body.grant !== 'string' || !certs) {
-      return fail(502, 'interference', 'The answer was not a license from your license server.')
+      return fail(502, 'interference')
     }
     const expectedNonce = request.action === 'import' ? null : request.nonce
     const applied = await this.#keeper.apply({ grant: body.grant, certs }, device, expectedNonce)
     if (applied === 'rejected') {
-      return request.action === 'import'
-        ? fail(
-            400,
-            'grant_invalid',
-            'This license file is not for this device, or was not signed by the vendor.',
-          )
-        : fail(
-            502,
-            'interference',
-            'The answer was not signed by your vendor; something on the network changed it.',
-          )
+      // A file is the user's to fix; an answer that does not verify was changed on the network.
+      return request.action === 'import' ? fail(400, 'grant_invalid') : fail(502, 'interference')
     }
     const serverTime = applied.claims.iat * 1000
     if (request.action === 'import') {
-      if (!applied.won) {
-        return fail(
-          409,
-          'older_license',
-          'This license file is not newer than the license already on this device.',
-        )
-      }
+      if (!applied.won) return fail(409, 'older_license')
       // A file may be days old: its time only ever moves lastSeen forward.
       await this.#book.advanceLastSeenTo(serverTime)
     } else {

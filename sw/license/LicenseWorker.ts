@@ -145,13 +145,9 @@ export class LicenseWorker {
     // A script in the page may ask for proofs; none that could free the seat or stand in for a
     // check of this worker's own.
     if (DEVICE_ENDPOINTS.some((device) => endpointMatches(endpoint.htu, device.htu)))
-      return fail(
-        403,
-        'forbidden_request',
-        'Proofs for the license server’s device endpoints are made by the worker only.',
-      )
+      return fail(403, 'forbidden_request')
     const loaded = await this.#keeper.load()
-    if (loaded.kind !== 'ok') return fail(409, 'not_activated', 'This device has no license.')
+    if (loaded.kind !== 'ok') return fail(409, 'not_activated')
     const proof = await this.#server.prove(loaded.claims, await this.#store.device(), endpoint)
     return { ok: true, grant: loaded.stored.grant, proof }
   }

@@ -1,6 +1,7 @@
 import { SYNC_TAG, checksIn, isRecheckDue, proofNonce } from '../../src/core/index.ts'
+import type { WorkerError } from '../../src/core/index.ts'
 import type { DeviceIdentity, LicenseStore } from '../store/LicenseStore.ts'
-import type { CheckBook, CheckError } from './CheckBook.ts'
+import type { CheckBook } from './CheckBook.ts'
 import type { DeactivationQueue } from './DeactivationQueue.ts'
 import type { GrantKeeper, LoadedGrant } from './GrantKeeper.ts'
 import { readValidation } from './readValidation.ts'
@@ -151,7 +152,7 @@ export class Rechecker {
     if (answer.kind === 'api-error') {
       await book.recordFailure(
         { connectivity: 'server-error', retryAt: answer.retryAt },
-        { code: answer.code, message: answer.message },
+        { code: answer.code, detail: answer.message },
       )
       await telemetry.recheckEnded(false)
       return 'done'
@@ -176,10 +177,10 @@ export class Rechecker {
     }
     let boundServerTime: number | null = null
     let newestIat = 0
-    let refusal: CheckError | null = null
+    let refusal: WorkerError | null = null
     for (const [index, entry] of answer.entries.entries()) {
       if (entry.kind === 'refused') {
-        refusal = { code: entry.code, message: entry.message }
+        refusal = { code: entry.code, detail: entry.message }
         continue
       }
       const applied = await keeper.apply({ grant: entry.grant, certs: answer.certs }, device)

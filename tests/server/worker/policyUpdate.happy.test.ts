@@ -19,7 +19,7 @@ afterEach(async () => {
 
 async function storedPolicy() {
   const held = await h.worker.holderProof({ htm: 'POST', htu: '/api/v1/shares' })
-  if (!held.ok) throw new Error(`no grant: ${held.message}`)
+  if (!held.ok) throw new Error(`no grant: ${held.code}`)
   return claimsOf(held.grant).pol
 }
 
