@@ -28,9 +28,7 @@ export class GrantInstaller {
     request: InstallRequest,
   ): Promise<ActionResult> {
     const certs = stringArray(body.certs)
-    if (typeof body.grant !== 'string' || !certs) {
-      return fail(502, 'interference')
-    }
+    if (typeof body.grant !== 'string' || !certs) return fail(502, 'interference')
     const expectedNonce = request.action === 'import' ? null : request.nonce
     const applied = await this.#keeper.apply({ grant: body.grant, certs }, device, expectedNonce)
     if (applied === 'rejected') {

@@ -18,7 +18,6 @@ import { StateView } from './StateView.ts'
 import { TelemetryRecorder } from './TelemetryRecorder.ts'
 import type { WorkerConfig } from './WorkerConfig.ts'
 
-export type { ActionResult } from './actionResult.ts'
 export type { WorkerConfig } from './WorkerConfig.ts'
 
 /**
