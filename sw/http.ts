@@ -1,4 +1,5 @@
 import { parseJsonObject } from '../src/core/index.ts'
+import type { WorkerErrorBody, WorkerErrorCode } from '../src/core/index.ts'
 
 /** A JSON response that no cache keeps: license answers are always fresh from the worker. */
 export function json(body: unknown, status = 200): Response {
@@ -8,9 +9,9 @@ export function json(body: unknown, status = 200): Response {
   })
 }
 
-/** The same `{ error: { code, message } }` shape as the license server's errors. */
-export function errorResponse(code: string, message: string, status: number): Response {
-  return json({ error: { code, message } }, status)
+/** A failure of the worker's own: its code alone, for the page to put in words. */
+export function errorResponse(code: WorkerErrorCode, status: number): Response {
+  return json({ error: { code } } satisfies WorkerErrorBody, status)
 }
 
 /** Reads a JSON object body, or null when the body is not one. */

@@ -106,7 +106,7 @@ self.addEventListener('activate', () => startOnce())
 async function retry(options: { reconnected: boolean }): Promise<void> {
   try {
     await worker.replayQueue()
-    await ((await worker.recheckIfDue(options)) ?? Promise.resolve())
+    await worker.recheckIfDue(options)
   } catch {
     // A failed background attempt is recorded by the worker itself; nothing here may throw.
   }

@@ -4,6 +4,8 @@ import type {
   ProofEndpoint,
   RequestCodeResponse,
   ServedLicenseState,
+  WorkerError,
+  WorkerErrorBody,
 } from '../core/index.ts'
 import { license } from './licenseStore.ts'
 
@@ -13,9 +15,12 @@ export const LICENSE_POST_HEADERS = {
   [LICENSE_REQUEST_HEADER]: '1',
 } as const
 
+/**
+ * A state, or a failure's code for the page to put in words (with the license server's own words
+ * in `detail` where it refused). `no_worker`: no worker answered.
+ */
 export type ActionOutcome =
-  | { ok: true; state: ServedLicenseState; queued: boolean }
-  | { ok: false; code: string; message: string }
+  { ok: true; state: ServedLicenseState; queued: boolean } | ({ ok: false } & WorkerError)
 
 /** Activates this device with a license key, through the worker. */
 export async function activate(licenseKey: string, deviceName?: string): Promise<ActionOutcome> {
@@ -100,22 +105,17 @@ async function post(path: string, body: unknown): Promise<ActionOutcome> {
       body: JSON.stringify(body),
     })
   } catch {
-    return {
-      ok: false,
-      code: 'no_worker',
-      message: 'The license service is not running yet; reload the page.',
-    }
+    return { ok: false, code: 'no_worker' }
   }
   const json = (await response.json().catch(() => null)) as
-    | (ServedLicenseState & { queued?: boolean })
-    | { error?: { code?: string; message?: string } }
-    | null
+    (ServedLicenseState & { queued?: boolean }) | Partial<WorkerErrorBody> | null
   if (!response.ok || !json || 'error' in json) {
     const error = json && 'error' in json ? json.error : undefined
     return {
       ok: false,
       code: error?.code ?? 'unknown',
-      message: error?.message ?? `HTTP ${response.status}`,
+      detail: error?.detail,
+      retryAt: error?.retryAt,
     }
   }
   const { queued, ...state } = json as ServedLicenseState & { queued?: boolean }

@@ -42,17 +42,58 @@ export type PageMessage =
   /** The user accepted a waiting new version. */
   | { type: 'SKIP_WAITING' }
 
-/** Error codes the worker itself answers with, beside the server's (`license_key_invalid`, …). */
-export type WorkerErrorCode =
-  | 'offline'
-  | 'server_error'
-  | 'interference'
-  | 'bad_request'
-  | 'grant_invalid'
-  | 'not_activated'
-  | 'store_unavailable'
-  /** A navigation to a license endpoint, or a POST without JSON and `X-Leeway-Request`. */
-  | 'forbidden_request'
+/**
+ * The codes of the worker's own failures, beside the server's (`license_key_invalid`, …) that it
+ * passes on. The worker says no words of its own: the page has words for each of these.
+ */
+export const WORKER_ERROR_CODES = [
+  /** The license server could not be reached. */
+  'offline',
+  /** The license server answered 5xx. */
+  'server_error',
+  /** Something else answered in its place (a captive portal, a proxy) or changed the answer. */
+  'interference',
+  /** The license server answered 429. */
+  'rate_limited',
+  /** A request the worker cannot take: a field missing, a wrong method, text not a license file. */
+  'bad_request',
+  /** A license file not signed by the vendor, or not for this device. */
+  'grant_invalid',
+  /** A license file no newer than the license this device holds. */
+  'older_license',
+  /** This device holds no license to act on. */
+  'not_activated',
+  /** A queued deactivation was dropped: the license it would have freed is gone from the device. */
+  'deactivation_dropped',
+  /** The browser does not let the worker use IndexedDB (private mode, full storage). */
+  'store_unavailable',
+  /**
+   * A page load of a license endpoint, a POST without JSON and `X-Leeway-Request`, or a proof
+   * asked for one of the license server's device endpoints.
+   */
+  'forbidden_request',
+  /** No license endpoint at that path. */
+  'not_found',
+  /** A bug of the worker's. */
+  'internal',
+] as const
+
+export type WorkerErrorCode = (typeof WORKER_ERROR_CODES)[number]
+
+/** A failure as the worker reports it: a code, never words of the worker's own. */
+export interface WorkerError {
+  /** A `WorkerErrorCode`, or the license server's own code passed on. */
+  code: string
+  /** The license server's own message, passed on beside its code; absent for the worker's codes. */
+  detail?: string
+  /** An action's failure: trying again makes sense only after this (Retry-After), epoch ms. */
+  retryAt?: number
+}
+
+/** What every license endpoint answers on failure, with the HTTP status that fits. */
+export interface WorkerErrorBody {
+  error: WorkerError
+}
 
 /** The answer of `GET /_license/request-code`. */
 export interface RequestCodeResponse {
@@ -73,8 +114,8 @@ export interface ServedLicenseState extends LicenseState {
   pendingDeactivation: boolean
   /** When the last re-check attempt ended, epoch ms. */
   lastCheckAt: number | null
-  /** What the server said when it refused the last check (its code and message). */
-  lastCheckError: { code: string; message: string } | null
+  /** Why the last check or a queued deactivation failed: a code, and the server's words if its own. */
+  lastCheckError: WorkerError | null
   /** No automatic re-check before this time (backoff or the server's Retry-After), epoch ms. */
   retryAt: number | null
   /** The `kid` of the signing key that signed the stored grant, for support and diagnostics. */

@@ -1,7 +1,8 @@
 import { LICENSE_ENDPOINTS, LICENSE_REQUEST_HEADER } from '../../src/core/index.ts'
-import type { ProofEndpoint } from '../../src/core/index.ts'
+import type { ProofEndpoint, WorkerErrorBody } from '../../src/core/index.ts'
 import { errorResponse, json, readJsonObject } from '../http.ts'
-import type { ActionResult, LicenseWorker } from './LicenseWorker.ts'
+import type { ActionFailure, ActionResult } from './actionResult.ts'
+import type { LicenseWorker } from './LicenseWorker.ts'
 
 type Handler = (request: Request, extend: (work: Promise<unknown>) => void) => Promise<Response>
 
@@ -28,7 +29,8 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
       return json(worker.unavailableState('store_unavailable'))
     }
     // The answer never waits for the network: a due re-check runs after it, in the background.
-    extend(worker.recheckIfDue().then((running) => running))
+    const rechecking = worker.recheckIfDue()
+    if (rechecking) extend(rechecking)
     return json(state)
   })
 
@@ -40,7 +42,7 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
       licenseKey.trim() === '' ||
       licenseKey.length > MAX_KEY_LENGTH
     ) {
-      return errorResponse('bad_request', 'licenseKey: enter the license key you received.', 400)
+      return errorResponse('bad_request', 400)
     }
     return actionResponse(await worker.activate(licenseKey, deviceName(body?.deviceName)))
   })
@@ -54,11 +56,7 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
     const body = await readJsonObject(request)
     const licenseFile = body?.licenseFile
     if (typeof licenseFile !== 'string' || licenseFile.length > MAX_LICENSE_FILE_LENGTH) {
-      return errorResponse(
-        'bad_request',
-        'licenseFile: paste the contents of the license file.',
-        400,
-      )
+      return errorResponse('bad_request', 400)
     }
     return actionResponse(await worker.importLicenseFile(licenseFile))
   })
@@ -72,8 +70,7 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
 
   route('POST', LICENSE_ENDPOINTS.telemetry, async (request) => {
     const body = await readJsonObject(request)
-    if (typeof body?.optIn !== 'boolean')
-      return errorResponse('bad_request', 'optIn: must be true or false.', 400)
+    if (typeof body?.optIn !== 'boolean') return errorResponse('bad_request', 400)
     return json(await worker.setTelemetry(body.optIn))
   })
 
@@ -82,16 +79,9 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
   route('POST', LICENSE_ENDPOINTS.proof, async (request) => {
     const body = await readJsonObject(request)
     const endpoint = { htm: body?.htm, htu: body?.htu }
-    if (!isEndpoint(endpoint))
-      return errorResponse(
-        'bad_request',
-        'htm and htu: name the request the proof is for, like {"htm": "POST", "htu": "/api/v1/shares"}.',
-        400,
-      )
+    if (!isEndpoint(endpoint)) return errorResponse('bad_request', 400)
     const result = await worker.holderProof(endpoint)
-    return result.ok
-      ? json({ grant: result.grant, proof: result.proof })
-      : errorResponse(result.code, result.message, result.status)
+    return result.ok ? json({ grant: result.grant, proof: result.proof }) : failure(result)
   })
 
   return routes
@@ -103,44 +93,34 @@ export async function handleLicenseRequest(
   request: Request,
   extend: (work: Promise<unknown>) => void,
 ): Promise<Response> {
-  const forbidden = crossSiteShape(request)
-  if (forbidden) return errorResponse('forbidden_request', forbidden, 403)
+  if (looksCrossSite(request)) return errorResponse('forbidden_request', 403)
   const path = new URL(request.url).pathname
   const handler = routes.get(`${request.method} ${path}`)
   if (!handler) {
     const known = [...routes.keys()].some((key) => key.endsWith(` ${path}`))
-    return known
-      ? errorResponse('bad_request', `${request.method} is not allowed on ${path}`, 405)
-      : errorResponse('not_found', `no license endpoint ${path}`, 404)
+    return known ? errorResponse('bad_request', 405) : errorResponse('not_found', 404)
   }
   try {
     return await handler(request, extend)
   } catch (error) {
     return isStorageError(error)
-      ? errorResponse(
-          'store_unavailable',
-          'This browser is not letting the app store its license (private mode or full storage?).',
-          503,
-        )
-      : errorResponse('internal', 'The license service worker hit an unexpected error.', 500)
+      ? errorResponse('store_unavailable', 503)
+      : errorResponse('internal', 500)
   }
 }
 
 /**
- * Why a request may have come from another site, or null. Only navigations of another site reach
+ * Whether a request may have come from another site. Only navigations of another site reach
  * this worker (a form that posts itself, a link, a frame): other cross-site requests are handled by
  * the worker of the page that makes them, if any, and go to the network. The app's own calls are
  * never navigations, and its POSTs carry JSON and a header no form can set. `Sec-Fetch-Site` is not
  * relied on: the browser adds it to what goes on the network, not to what a worker is given.
  */
-function crossSiteShape(request: Request): string | null {
-  if (request.mode === 'navigate' || request.destination !== '')
-    return 'License endpoints answer the app’s own calls, not page loads.'
-  if (request.method === 'GET' || request.method === 'HEAD') return null
+function looksCrossSite(request: Request): boolean {
+  if (request.mode === 'navigate' || request.destination !== '') return true
+  if (request.method === 'GET' || request.method === 'HEAD') return false
   const json = /^application\/json\b/i.test(request.headers.get('content-type') ?? '')
-  if (!json || request.headers.get(LICENSE_REQUEST_HEADER) !== '1')
-    return `License endpoints take JSON with ${LICENSE_REQUEST_HEADER}: 1, as the app sends it.`
-  return null
+  return !json || request.headers.get(LICENSE_REQUEST_HEADER) !== '1'
 }
 
 /** IndexedDB's own failures, by the name of the DOMException that idb passes on. */
@@ -176,11 +156,16 @@ function isEndpoint(value: { htm: unknown; htu: unknown }): value is ProofEndpoi
 }
 
 function actionResponse(result: ActionResult): Response {
-  if (!result.ok) return errorResponse(result.code, result.message, result.status)
+  if (!result.ok) return failure(result)
   return json(
     result.queued ? { ...result.state, queued: true } : result.state,
     result.queued ? 202 : 200,
   )
+}
+
+/** A failure of an action: the worker's code, or the license server's code and words passed on. */
+function failure({ status, code, detail, retryAt }: ActionFailure): Response {
+  return json({ error: { code, detail, retryAt } } satisfies WorkerErrorBody, status)
 }
 
 function deviceName(value: unknown): string {

@@ -3,10 +3,10 @@ import { activationError } from '../../src/app/lib/activationErrors.ts'
 
 describe('what the user reads when activation fails', () => {
   it('says how to free a device id bound to another key, not to try again later', () => {
-    const error = activationError(
-      'conflict',
-      'this device id is already activated with another key',
-    )
+    const error = activationError({
+      code: 'conflict',
+      detail: 'this device id is already activated with another key',
+    })
     expect(error.message).toBe('This device is already activated with another key.')
     expect(error.help).toContain('ask your vendor to remove it')
     expect(error.help).not.toContain('few minutes')
@@ -14,7 +14,7 @@ describe('what the user reads when activation fails', () => {
   })
 
   it('falls back to the server’s own words for a code it does not know', () => {
-    expect(activationError('something_new', 'The server explains.').message).toBe(
+    expect(activationError({ code: 'something_new', detail: 'The server explains.' }).message).toBe(
       'The server explains.',
     )
   })

@@ -1,3 +1,7 @@
+import type { WorkerError } from '../../core/index.ts'
+import { formatTime } from './format.ts'
+import { workerErrorText } from './workerErrors.ts'
+
 /** What the user reads when activation fails, and whether to offer offline activation. */
 export interface ActivationError {
   message: string
@@ -5,21 +9,23 @@ export interface ActivationError {
   offerOffline: boolean
 }
 
-/** Plain words for the worker's and the server's error codes (DESIGN.md, sw/license/licenseRoutes.ts). */
-export function activationError(code: string, serverMessage: string): ActivationError {
+/** Plain words for the worker's and the server's error codes (DESIGN.md, src/core/swProtocol.ts). */
+export function activationError(error: WorkerError): ActivationError {
   const plain = (message: string, help: string | null = null, offerOffline = false) => ({
     message,
     help,
     offerOffline,
   })
-  switch (code) {
+  const later = (otherwise: string) =>
+    error.retryAt === undefined ? otherwise : `Try again after ${formatTime(error.retryAt)}.`
+  switch (error.code) {
     case 'license_key_invalid':
       return plain(
         'That license key was not recognised.',
         'Check it for typos: it is in the e-mail or account page where you bought Leeway Notes. Letters and dashes both count.',
       )
     case 'seat_limit_reached': {
-      const seats = /all (\d+) seats/.exec(serverMessage)?.[1]
+      const seats = /all (\d+) seats/.exec(error.detail ?? '')?.[1]
       return plain(
         seats === '1'
           ? 'The one seat of this license is in use on another device.'
@@ -43,14 +49,16 @@ export function activationError(code: string, serverMessage: string): Activation
       )
     case 'server_error':
       return plain(
-        serverMessage || 'The license server is having trouble.',
-        'Try again in a few minutes.',
+        error.retryAt === undefined
+          ? 'The license server is having trouble.'
+          : 'The license server is busy.',
+        later('Try again in a few minutes.'),
         true,
       )
     case 'rate_limited':
       return plain(
         'Too many activation attempts for this license.',
-        'Wait a minute, then try again.',
+        later('Wait a minute, then try again.'),
       )
     case 'license_revoked':
       return plain('This license has been revoked.', 'Contact the vendor about this license.')
@@ -72,6 +80,9 @@ export function activationError(code: string, serverMessage: string): Activation
         'Private browsing, or full storage? Use a normal window, or free some space.',
       )
     default:
-      return plain(serverMessage || 'Activation did not work.', 'Try again in a few minutes.')
+      return plain(
+        workerErrorText(error, 'Activation did not work.'),
+        'Try again in a few minutes.',
+      )
   }
 }

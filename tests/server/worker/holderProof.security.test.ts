@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { peekPayload } from '../../../src/core/index.ts'
-import { handleLicenseRequest, licenseRoutes } from '../../../sw/license/licenseRoutes.ts'
 import { startWorkerHarness } from './workerHarness.ts'
 import type { WorkerHarness } from './workerHarness.ts'
 
@@ -22,16 +21,7 @@ afterEach(async () => {
 async function askForProof(
   body: unknown,
 ): Promise<{ status: number; body: { proof?: string; error?: { code: string } } }> {
-  const response = await handleLicenseRequest(
-    licenseRoutes(h.worker),
-    new Request('https://app.example/_license/proof', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-leeway-request': '1' },
-      body: JSON.stringify(body),
-    }),
-    () => undefined,
-  )
-  return { status: response.status, body: (await response.json()) as never }
+  return (await h.post('/_license/proof', body)) as never
 }
 
 describe('a proof asked for by the page', () => {

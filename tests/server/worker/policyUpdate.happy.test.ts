@@ -19,7 +19,7 @@ afterEach(async () => {
 
 async function storedPolicy() {
   const held = await h.worker.holderProof({ htm: 'POST', htu: '/api/v1/shares' })
-  if (!held.ok) throw new Error(`no grant: ${held.message}`)
+  if (!held.ok) throw new Error(`no grant: ${held.code}`)
   return claimsOf(held.grant).pol
 }
 
@@ -44,7 +44,7 @@ describe('a policy published while a device is activated', () => {
 
     await publish({ products: { notes: { ...DEMO_MANIFEST.products.notes, grace: 'P30D' } } })
     h.advance(13 * HOUR) // past half the re-check interval: a re-check is due
-    await await h.worker.recheckIfDue()
+    await h.worker.recheckIfDue()
 
     expect(await storedPolicy()).toMatchObject({ v: 2, grace: (30 * DAY) / 1000 })
     const state = await h.state()
@@ -60,7 +60,7 @@ describe('a policy published while a device is activated', () => {
     await h.worker.activate(license.key, 'Laptop')
     await publish({ products: { notes: { ...DEMO_MANIFEST.products.notes, grace: 'P2D' } } })
     h.advance(13 * HOUR)
-    await await h.worker.recheckIfDue()
+    await h.worker.recheckIfDue()
     h.intercept(async () => {
       throw new TypeError('Failed to fetch')
     })

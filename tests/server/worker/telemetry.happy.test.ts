@@ -76,7 +76,7 @@ describe('a device that agreed, goes offline into grace and comes back', () => {
 
     // The network comes back, but the server answers 503 first…
     h.intercept(async () => jsonAnswer({ error: { code: 'internal', message: 'busy' } }, 503))
-    await await h.worker.recheckIfDue({ reconnected: true })
+    await h.worker.recheckIfDue({ reconnected: true })
     // …and a fresh grant 10 seconds after the reconnection.
     h.advance(10 * SECOND)
     h.intercept(null)

@@ -12,6 +12,7 @@ import type { DataDir } from '../../../server/dataDir.ts'
 import { AdminService } from '../../../server/services/AdminService.ts'
 import { ManifestService } from '../../../server/services/ManifestService.ts'
 import { LicenseWorker } from '../../../sw/license/LicenseWorker.ts'
+import { handleLicenseRequest, licenseRoutes } from '../../../sw/license/licenseRoutes.ts'
 import type { WorkerConfig } from '../../../sw/license/LicenseWorker.ts'
 import { LicenseStore } from '../../../sw/store/LicenseStore.ts'
 import { openLeewayDb } from '../../../sw/store/LeewayDb.ts'
@@ -50,6 +51,8 @@ export interface WorkerHarness {
     recheckEvery?: string | null
   }): Promise<{ id: string; key: string }>
   state(): Promise<ServedLicenseState>
+  /** POSTs JSON to a `/_license/*` endpoint of the worker now running, as the app's page does. */
+  post(path: string, body: unknown): Promise<{ status: number; body: unknown }>
   close(): Promise<void>
 }
 
@@ -126,6 +129,18 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
         recheckEvery: input.recheckEvery,
       }),
     state: () => harness.worker.state(),
+    async post(path, body) {
+      const response = await handleLicenseRequest(
+        licenseRoutes(harness.worker),
+        new Request(`https://app.example${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-leeway-request': '1' },
+          body: JSON.stringify(body),
+        }),
+        () => undefined,
+      )
+      return { status: response.status, body: (await response.json()) as unknown }
+    },
     async close() {
       db.close()
       await data.store.close()

@@ -1,0 +1,113 @@
+import { SYNC_TAG, proofNonce } from '../../src/core/index.ts'
+import type { LicenseStore } from '../store/LicenseStore.ts'
+import { fail } from './actionResult.ts'
+import type { ActionResult } from './actionResult.ts'
+import type { CheckBook } from './CheckBook.ts'
+import type { GrantInstaller } from './GrantInstaller.ts'
+import type { GrantKeeper } from './GrantKeeper.ts'
+import type { ServerLink } from './ServerLink.ts'
+import type { StateView } from './StateView.ts'
+import type { WorkerConfig } from './WorkerConfig.ts'
+
+type QueueConfig = Pick<WorkerConfig, 'product' | 'now' | 'registerSync'>
+
+interface QueueParts {
+  keeper: GrantKeeper
+  book: CheckBook
+  server: ServerLink
+  installer: GrantInstaller
+  view: StateView
+}
+
+/** Deactivation that works offline: queued in the store, sent when the server can be reached. */
+export class DeactivationQueue {
+  readonly #store: LicenseStore
+  readonly #config: QueueConfig
+  readonly #parts: QueueParts
+  #replaying: Promise<void> | undefined
+  #replayAgain = false
+
+  constructor(store: LicenseStore, config: QueueConfig, parts: QueueParts) {
+    this.#store = store
+    this.#config = config
+    this.#parts = parts
+  }
+
+  /** Frees this device's seat; while offline the request is queued and replayed on reconnection. */
+  async deactivate(): Promise<ActionResult> {
+    const loaded = await this.#parts.keeper.load()
+    if (loaded.kind !== 'ok') return fail(409, 'not_activated')
+    await this.#store.enqueue({
+      kind: 'deactivate',
+      product: this.#config.product,
+      createdAt: this.#config.now(),
+    })
+    this.#parts.book.invalidate()
+    await this.replay()
+    const state = await this.#parts.view.current()
+    if (state.pendingDeactivation) {
+      await this.#config.registerSync(SYNC_TAG).catch(() => undefined)
+      return { ok: true, state, queued: true }
+    }
+    return { ok: true, state }
+  }
+
+  /** Sends queued requests in order, one replay at a time; stops at the first that cannot get through. */
+  replay(): Promise<void> {
+    // A call during a replay asks for one more pass after it: the replay in flight may have
+    // started before the network came back, and must not be the last word.
+    if (this.#replaying) {
+      this.#replayAgain = true
+      return this.#replaying
+    }
+    this.#replaying = (async () => {
+      do {
+        this.#replayAgain = false
+        await this.#sendQueued()
+      } while (this.#replayAgain)
+    })().finally(() => {
+      this.#replaying = undefined
+    })
+    return this.#replaying
+  }
+
+  async #sendQueued(): Promise<void> {
+    const { keeper, book, server, installer, view } = this.#parts
+    for (const item of await this.#store.queued()) {
+      if (item.id === undefined) continue
+      const loaded = await keeper.load()
+      if (loaded.kind !== 'ok') {
+        // Without a readable grant there is nothing to prove the seat with: say so, don't retry.
+        await this.#store.dequeue(item.id)
+        await book.write({ lastCheckError: { code: 'deactivation_dropped' } })
+        continue
+      }
+      const device = await this.#store.device()
+      const proof = await server.prove(loaded.claims, device, server.endpoint('/deactivate'))
+      const answer = await server.call('/deactivate', { grant: loaded.stored.grant, proof })
+      if (answer.kind === 'ok') {
+        const nonce = await proofNonce(proof)
+        const installed = await installer.install(answer.body, device, {
+          action: 'deactivate',
+          nonce,
+        })
+        if (!installed.ok) {
+          // Not our server's answer: the seat may still be taken, so the request stays queued.
+          await this.#store.countAttempt(item.id)
+          await book.recordFailure({ connectivity: 'interference', retryAt: null })
+          break
+        }
+      } else if (answer.kind === 'unreachable') {
+        await this.#store.countAttempt(item.id)
+        await book.recordFailure(answer)
+        break
+      } else {
+        // Refused for good (the seat is already free, the grant unknown): recorded, not retried.
+        await book.write({ lastCheckError: { code: answer.code, detail: answer.message } })
+      }
+      await this.#store.dequeue(item.id)
+    }
+    book.invalidate()
+    await view.publish()
+  }
+}

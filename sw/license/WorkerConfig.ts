@@ -1,0 +1,17 @@
+import type { BackoffPolicy, PublicJwk, ServedLicenseState } from '../../src/core/index.ts'
+
+/** What the license worker is given: the pinned root, the product, and every effect on the world. */
+export interface WorkerConfig {
+  rootJwk: PublicJwk
+  product: string
+  apiBase: string
+  requestTimeoutMs: number
+  backoff: BackoffPolicy
+  now: () => number
+  random: () => number
+  fetch: typeof fetch
+  onLine: () => boolean
+  /** Asks the browser to wake the worker when the network is back (Background Sync), where it can. */
+  registerSync: (tag: string) => Promise<void>
+  broadcast: (state: ServedLicenseState) => void
+}
