@@ -115,6 +115,7 @@ async function post(path: string, body: unknown): Promise<ActionOutcome> {
       ok: false,
       code: error?.code ?? 'unknown',
       detail: error?.detail,
+      details: error?.details,
       retryAt: error?.retryAt,
     }
   }

@@ -1,9 +1,17 @@
+import { readApiError } from './api.ts'
+import type { ApiErrorDetails } from './api.ts'
 import type { Connectivity } from './licenseState.ts'
 
 /** What a license-server answer is, before any signature is checked. */
 export type ResponseClass =
   | { kind: 'json'; body: Record<string, unknown> }
-  | { kind: 'api-error'; connectivity: Connectivity; code: string; message: string }
+  | {
+      kind: 'api-error'
+      connectivity: Connectivity
+      code: string
+      message: string
+      details?: ApiErrorDetails
+    }
   | { kind: 'unreachable'; connectivity: Connectivity }
 
 /**
@@ -23,13 +31,14 @@ export function classifyResponse(
   }
   if (!parsed) return { kind: 'unreachable', connectivity: 'interference' }
   if (status >= 200 && status < 300) return { kind: 'json', body: parsed }
-  const error = parsed.error as { code?: unknown; message?: unknown } | undefined
-  if (status >= 400 && typeof error?.code === 'string') {
+  const error = readApiError(parsed)
+  if (status >= 400 && error) {
     return {
       kind: 'api-error',
       connectivity: 'online',
       code: error.code,
-      message: typeof error.message === 'string' ? error.message : error.code,
+      message: error.message || error.code,
+      ...(error.details ? { details: error.details } : {}),
     }
   }
   return { kind: 'unreachable', connectivity: 'interference' }

@@ -1,3 +1,4 @@
+import type { ApiErrorDetails } from './api.ts'
 import type { LicenseState } from './licenseState.ts'
 
 // The contract between the page and the service worker: virtual endpoints, broadcast messages and
@@ -86,6 +87,8 @@ export interface WorkerError {
   code: string
   /** The license server's own message, passed on beside its code; absent for the worker's codes. */
   detail?: string
+  /** The license server's structured details (e.g. `{ seats }`), passed on as it sent them. */
+  details?: ApiErrorDetails
   /** An action's failure: trying again makes sense only after this (Retry-After), epoch ms. */
   retryAt?: number
 }

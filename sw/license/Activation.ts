@@ -50,8 +50,10 @@ export class Activation {
       if (answer.connectivity === 'interference') return fail(503, 'interference')
       return fail(503, 'server_error', answer.retryAt)
     }
-    if (answer.kind === 'api-error')
-      return { ok: false, status: answer.status, code: answer.code, detail: answer.message }
+    if (answer.kind === 'api-error') {
+      const { status, code, message, details } = answer
+      return { ok: false, status, code, detail: message, ...(details ? { details } : {}) }
+    }
     return this.#installer.install(answer.body, device, { action: 'activate', nonce })
   }
 

@@ -1,9 +1,16 @@
 import { classifyResponse, retryAfterUntil } from '../../src/core/index.ts'
-import type { Connectivity } from '../../src/core/index.ts'
+import type { ApiErrorDetails, Connectivity } from '../../src/core/index.ts'
 
 export type ServerAnswer =
   | { kind: 'ok'; body: Record<string, unknown> }
-  | { kind: 'api-error'; status: number; code: string; message: string; retryAt: number | null }
+  | {
+      kind: 'api-error'
+      status: number
+      code: string
+      message: string
+      details?: ApiErrorDetails | undefined
+      retryAt: number | null
+    }
   | {
       kind: 'unreachable'
       connectivity: Connectivity
@@ -58,6 +65,7 @@ export async function callServer(
       status: response.status,
       code: sorted.code,
       message: sorted.message,
+      details: sorted.details,
       retryAt,
     }
   }

@@ -164,8 +164,8 @@ function actionResponse(result: ActionResult): Response {
 }
 
 /** A failure of an action: the worker's code, or the license server's code and words passed on. */
-function failure({ status, code, detail, retryAt }: ActionFailure): Response {
-  return json({ error: { code, detail, retryAt } } satisfies WorkerErrorBody, status)
+function failure({ status, code, detail, details, retryAt }: ActionFailure): Response {
+  return json({ error: { code, detail, details, retryAt } } satisfies WorkerErrorBody, status)
 }
 
 function deviceName(value: unknown): string {

@@ -18,4 +18,16 @@ describe('what the user reads when activation fails', () => {
       'The server explains.',
     )
   })
+
+  it('counts the seats from the server’s details, not from the words of its message', () => {
+    const full = (details?: { seats: number }) =>
+      activationError({
+        code: 'seat_limit_reached',
+        detail: 'all 9 seats of this license are in use',
+        ...(details ? { details } : {}),
+      }).message
+    expect(full({ seats: 1 })).toBe('The one seat of this license is in use on another device.')
+    expect(full({ seats: 5 })).toBe('All 5 seats of this license are in use.')
+    expect(full()).toBe('All seats of this license are in use.')
+  })
 })

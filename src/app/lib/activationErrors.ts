@@ -9,7 +9,7 @@ export interface ActivationError {
   offerOffline: boolean
 }
 
-/** Plain words for the worker's and the server's error codes (DESIGN.md, src/core/swProtocol.ts). */
+/** Plain words for the worker's and the server's error codes (src/core/swProtocol.ts, api.ts). */
 export function activationError(error: WorkerError): ActivationError {
   const plain = (message: string, help: string | null = null, offerOffline = false) => ({
     message,
@@ -25,9 +25,9 @@ export function activationError(error: WorkerError): ActivationError {
         'Check it for typos: it is in the e-mail or account page where you bought Leeway Notes. Letters and dashes both count.',
       )
     case 'seat_limit_reached': {
-      const seats = /all (\d+) seats/.exec(error.detail ?? '')?.[1]
+      const seats = error.details && 'seats' in error.details ? error.details.seats : undefined
       return plain(
-        seats === '1'
+        seats === 1
           ? 'The one seat of this license is in use on another device.'
           : seats
             ? `All ${seats} seats of this license are in use.`
