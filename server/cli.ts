@@ -2,9 +2,12 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { isDuration } from '../src/core/index.ts'
 import { ApiError } from './http/ApiError.ts'
-import { ConfigError, dataDirOptionsFromEnv, openDataDir, readPrivateKeyFile } from './dataDir.ts'
+import { ConfigError } from './config/ConfigError.ts'
+import { deploymentSettingsFromEnv } from './config/deploymentSettings.ts'
+import { openDeployment } from './deployment/openDeployment.ts'
+import { readPrivateKeyFile } from './deployment/rootKey.ts'
 import { KekError } from './keys/Kek.ts'
-import type { DataDir } from './dataDir.ts'
+import type { Deployment } from './deployment/openDeployment.ts'
 import {
   ManifestUsageError,
   localManifestClient,
@@ -109,8 +112,8 @@ async function main(argv: string[]): Promise<number> {
       manifestOptions(values),
     )
   }
-  const data = await openDataDir(dataDir, {
-    ...dataDirOptionsFromEnv(),
+  const data = await openDeployment(dataDir, {
+    ...deploymentSettingsFromEnv(),
     seedDemo: command === 'init',
   })
   try {
@@ -157,7 +160,7 @@ async function serve(dataDir: string, values: Values): Promise<number> {
 }
 
 async function move(dataDir: string): Promise<number> {
-  const { databaseUrl, kek } = dataDirOptionsFromEnv()
+  const { databaseUrl, kek } = deploymentSettingsFromEnv()
   if (!databaseUrl || !kek)
     throw new UsageError('move-to-postgres needs DATABASE_URL=postgres://… and LEEWAY_KEK')
   const copied = await moveToPostgres(dataDir, { databaseUrl, kek })
@@ -166,7 +169,7 @@ async function move(dataDir: string): Promise<number> {
   return 0
 }
 
-async function keys(data: DataDir, sub: string | undefined, values: Values): Promise<number> {
+async function keys(data: Deployment, sub: string | undefined, values: Values): Promise<number> {
   if (sub === 'export-root') {
     if (values.private) {
       const jwk = await data.secrets.get('root-private-jwk')

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path'
 import { buildApp } from './buildApp.ts'
-import { dataDirOptionsFromEnv, openDataDir } from './dataDir.ts'
+import { deploymentSettingsFromEnv } from './config/deploymentSettings.ts'
+import { openDeployment } from './deployment/openDeployment.ts'
 import { listen } from './main.ts'
-import { trustedProxiesFromEnv } from './trustedProxies.ts'
+import { trustedProxiesFromEnv } from './config/trustedProxies.ts'
 
 export interface ServeOptions {
   dataDir: string
@@ -23,14 +24,17 @@ export async function serve(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const trustedProxies = trustedProxiesFromEnv(env)
-  const data = await openDataDir(options.dataDir, { ...dataDirOptionsFromEnv(env), seedDemo: true })
+  const deployment = await openDeployment(options.dataDir, {
+    ...deploymentSettingsFromEnv(env),
+    seedDemo: true,
+  })
   const staticDir = resolve('dist')
   try {
     if (options.build) {
       console.log('Building the app with the root key pinned…')
-      await buildApp({ rootPublicJwk: data.rootPublicJwk, outDir: staticDir, quiet: true })
+      await buildApp({ rootPublicJwk: deployment.rootPublicJwk, outDir: staticDir, quiet: true })
     }
-    const server = await listen(data, {
+    const server = await listen(deployment, {
       port: options.port,
       host: options.host,
       staticDir,
@@ -38,21 +42,21 @@ export async function serve(
     })
     console.log(`Leeway is running at ${server.url}`)
     console.log(
-      data.backend === 'postgres'
+      deployment.backend === 'postgres'
         ? 'Database: PostgreSQL (DATABASE_URL)'
-        : `Data folder: ${data.dir}`,
+        : `Data folder: ${deployment.dir}`,
     )
-    console.log(`Admin token: ${data.adminToken}`)
-    if (data.demo) console.log(`Demo license key: ${data.demo.key}`)
+    console.log(`Admin token: ${deployment.adminToken}`)
+    if (deployment.demo) console.log(`Demo license key: ${deployment.demo.key}`)
     return {
       url: server.url,
       stop: async () => {
         await server.close()
-        await data.store.close()
+        await deployment.store.close()
       },
     }
   } catch (error) {
-    await data.store.close()
+    await deployment.store.close()
     throw error
   }
 }
