@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { buildApp } from './buildApp.ts'
 import { deploymentSettingsFromEnv } from './config/deploymentSettings.ts'
+import { deploymentSummary } from './deployment/deploymentSummary.ts'
 import { openDeployment } from './deployment/openDeployment.ts'
 import { listen } from './main.ts'
 import { trustedProxiesFromEnv } from './config/trustedProxies.ts'
@@ -41,13 +42,7 @@ export async function serve(
       trustedProxies,
     })
     console.log(`Leeway is running at ${server.url}`)
-    console.log(
-      deployment.backend === 'postgres'
-        ? 'Database: PostgreSQL (DATABASE_URL)'
-        : `Data folder: ${deployment.dir}`,
-    )
-    console.log(`Admin token: ${deployment.adminToken}`)
-    if (deployment.demo) console.log(`Demo license key: ${deployment.demo.key}`)
+    for (const line of deploymentSummary(deployment)) console.log(line)
     return {
       url: server.url,
       stop: async () => {

@@ -5,11 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_MANIFEST } from '../../server/demoManifest.ts'
 import { ApiError } from '../../server/http/ApiError.ts'
-import {
-  EXIT_LOCKOUTS,
-  manifestCommand,
-  remoteManifestClient,
-} from '../../server/manifestCommand.ts'
+import { remoteManifestClient } from '../../server/cli/manifestClients.ts'
+import { EXIT_LOCKOUTS, manifestCommand } from '../../server/cli/manifestCommand.ts'
 import { readJson, startTestServer } from './helpers/testServer.ts'
 import type { TestServer } from './helpers/testServer.ts'
 

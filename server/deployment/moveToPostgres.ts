@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely'
-import { openDeployment } from './deployment/openDeployment.ts'
-import { Kek } from './keys/Kek.ts'
-import { FileSecrets } from './secrets/FileSecrets.ts'
-import type { SecretName } from './secrets/Secrets.ts'
-import { openPostgres } from './storage/openPostgres.ts'
+import { openDeployment } from './openDeployment.ts'
+import { Kek } from '../keys/Kek.ts'
+import { FileSecrets } from '../secrets/FileSecrets.ts'
+import type { SecretName } from '../secrets/Secrets.ts'
+import { openPostgres } from '../storage/openPostgres.ts'
 
 const SECRETS: readonly SecretName[] = [
   'admin-token',
