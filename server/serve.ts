@@ -1,10 +1,9 @@
 import { resolve } from 'node:path'
-import { buildApp } from './buildApp.ts'
 import { deploymentSettingsFromEnv } from './config/deploymentSettings.ts'
+import { trustedProxiesFromEnv } from './config/trustedProxies.ts'
 import { deploymentSummary } from './deployment/deploymentSummary.ts'
 import { openDeployment } from './deployment/openDeployment.ts'
 import { listen } from './main.ts'
-import { trustedProxiesFromEnv } from './config/trustedProxies.ts'
 
 export interface ServeOptions {
   dataDir: string
@@ -33,6 +32,9 @@ export async function serve(
   try {
     if (options.build) {
       console.log('Building the app with the root key pinned…')
+      // Vite and its plugins are build tools, loaded only to build: a server that serves an app
+      // built elsewhere (LEEWAY_SKIP_BUILD=1, --no-build) starts without them.
+      const { buildApp } = await import('./buildApp.ts')
       await buildApp({ rootPublicJwk: deployment.rootPublicJwk, outDir: staticDir, quiet: true })
     }
     const server = await listen(deployment, {
