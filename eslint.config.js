@@ -8,6 +8,8 @@ import svelteConfig from './svelte.config.js'
 export default defineConfig(
   globalIgnores([
     'dist/',
+    'dist-server/',
+    'dist-server.*/',
     'data/',
     'node_modules/',
     '.tmp/',

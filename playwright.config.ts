@@ -20,7 +20,8 @@ export default defineConfig({
     launchOptions: CHROMIUM,
   },
   webServer: {
-    command: `node --import tsx tests/e2e/serve.ts`,
+    // The tests run `leeway offline-activate` (bin/leeway.js): compiled up front, not inside a test.
+    command: `node bin/compileServer.js --if-stale && node --import tsx tests/e2e/serve.ts`,
     url: `http://127.0.0.1:${E2E_PORT}/healthz`,
     env: {
       LEEWAY_DATA: E2E_DATA,

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { defineConfig } from 'vite'
@@ -8,8 +8,12 @@ import type { InlineConfig, Plugin } from 'vite'
 import { isPublicJwk } from './src/core/index.ts'
 import type { PublicJwk } from './src/core/index.ts'
 
-/** The app's root: this folder, whatever the working directory (the server builds from anywhere). */
-export const APP_ROOT = fileURLToPath(new URL('.', import.meta.url))
+/**
+ * The app's root, whatever the working directory (the server builds from anywhere): the package
+ * folder, the nearest one up from this file that holds package.json. Searched for, not taken as
+ * this file's folder, because the compiled server runs a copy of this file from dist-server/.
+ */
+export const APP_ROOT = packageRoot(fileURLToPath(new URL('.', import.meta.url)))
 
 /** The environment variable that pins the root public key into a build. */
 export const ROOT_JWK_ENV = 'LEEWAY_ROOT_JWK'
@@ -146,3 +150,10 @@ export default defineConfig(({ command, isPreview }) => {
   }
   return config
 })
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir
+    if (dirname(dir) === dir) throw new Error(`no package.json in ${from} or above it`)
+  }
+}

@@ -30,6 +30,7 @@ export default defineConfig({
           name: 'server',
           include: ['tests/server/**/*.test.ts'],
           environment: 'node',
+          globalSetup: ['tests/server/setup/compiledServer.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           // Suites that start real servers share ports and files badly when run in parallel on 2 cores.
@@ -45,7 +46,9 @@ export default defineConfig({
             : ['tests/server/setup/postgresMissing.ts'],
           environment: 'node',
           env: { LEEWAY_TEST_BACKEND: 'postgres' },
-          globalSetup: postgres ? ['tests/server/setup/postgresDatabase.ts'] : [],
+          globalSetup: postgres
+            ? ['tests/server/setup/compiledServer.ts', 'tests/server/setup/postgresDatabase.ts']
+            : [],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           fileParallelism: false,

@@ -1,7 +1,7 @@
 import { createAdaptorServer } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import { createApp } from './app.ts'
-import type { DataDir } from './dataDir.ts'
+import type { Deployment } from './deployment/openDeployment.ts'
 import { Metrics } from './observability/Metrics.ts'
 import {
   createLogger,
@@ -17,13 +17,13 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-/** Listens with the app of a data folder; resolves once the port is open. */
+/** Listens with the app of a deployment; resolves once the port is open. */
 export async function listen(
-  data: DataDir,
+  deployment: Deployment,
   options: { port: number; host: string; staticDir?: string | undefined; trustedProxies?: number },
   overrides: Partial<AppDeps> = {},
 ): Promise<RunningServer> {
-  const deps = data.deps({
+  const deps = deployment.deps({
     staticDir: options.staticDir,
     trustedProxies: options.trustedProxies ?? 0,
     // JSON logs on stdout at LOG_LEVEL, and the process's own metrics beside the server's.

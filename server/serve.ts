@@ -1,8 +1,9 @@
 import { resolve } from 'node:path'
-import { buildApp } from './buildApp.ts'
-import { dataDirOptionsFromEnv, openDataDir } from './dataDir.ts'
+import { deploymentSettingsFromEnv } from './config/deploymentSettings.ts'
+import { trustedProxiesFromEnv } from './config/trustedProxies.ts'
+import { deploymentSummary } from './deployment/deploymentSummary.ts'
+import { openDeployment } from './deployment/openDeployment.ts'
 import { listen } from './main.ts'
-import { trustedProxiesFromEnv } from './trustedProxies.ts'
 
 export interface ServeOptions {
   dataDir: string
@@ -23,36 +24,36 @@ export async function serve(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const trustedProxies = trustedProxiesFromEnv(env)
-  const data = await openDataDir(options.dataDir, { ...dataDirOptionsFromEnv(env), seedDemo: true })
+  const deployment = await openDeployment(options.dataDir, {
+    ...deploymentSettingsFromEnv(env),
+    seedDemo: true,
+  })
   const staticDir = resolve('dist')
   try {
     if (options.build) {
       console.log('Building the app with the root key pinned…')
-      await buildApp({ rootPublicJwk: data.rootPublicJwk, outDir: staticDir, quiet: true })
+      // Vite and its plugins are build tools, loaded only to build: a server that serves an app
+      // built elsewhere (LEEWAY_SKIP_BUILD=1, --no-build) starts without them.
+      const { buildApp } = await import('./buildApp.ts')
+      await buildApp({ rootPublicJwk: deployment.rootPublicJwk, outDir: staticDir, quiet: true })
     }
-    const server = await listen(data, {
+    const server = await listen(deployment, {
       port: options.port,
       host: options.host,
       staticDir,
       trustedProxies,
     })
     console.log(`Leeway is running at ${server.url}`)
-    console.log(
-      data.backend === 'postgres'
-        ? 'Database: PostgreSQL (DATABASE_URL)'
-        : `Data folder: ${data.dir}`,
-    )
-    console.log(`Admin token: ${data.adminToken}`)
-    if (data.demo) console.log(`Demo license key: ${data.demo.key}`)
+    for (const line of deploymentSummary(deployment)) console.log(line)
     return {
       url: server.url,
       stop: async () => {
         await server.close()
-        await data.store.close()
+        await deployment.store.close()
       },
     }
   } catch (error) {
-    await data.store.close()
+    await deployment.store.close()
     throw error
   }
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from './dataDir.ts'
+import { ConfigError } from './config/ConfigError.ts'
 import { KekError } from './keys/Kek.ts'
 import { serve } from './serve.ts'
 

@@ -3,7 +3,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildApp } from '../../server/buildApp.ts'
-import { openDataDir } from '../../server/dataDir.ts'
+import { openDeployment } from '../../server/deployment/openDeployment.ts'
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../vite.config.ts'
 import { buildNetworkFirstWorker } from './browser/buildNetworkFirstWorker.ts'
 import { limitNotes } from './report/limitNotes.ts'
@@ -64,7 +64,7 @@ async function section<T>(name: string, run: () => Promise<T>): Promise<T | unde
 
 try {
   log('building the app (buildApp) and the NetworkFirst baseline worker')
-  const browserData = await openDataDir(join(temp, 'browser-data'), { seedDemo: true })
+  const browserData = await openDeployment(join(temp, 'browser-data'), { seedDemo: true })
   const appDir = join(temp, 'app')
   const networkFirstDir = join(temp, 'network-first')
   try {
@@ -119,7 +119,7 @@ try {
 
   if (small) {
     log('3. the cryptography of one check alone, the server in-process, the store’s writes')
-    const data = await openDataDir(small.dir)
+    const data = await openDeployment(small.dir)
     try {
       const device = small.devices[0]
       if (!device) throw new Error('no devices')

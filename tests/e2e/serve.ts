@@ -1,14 +1,14 @@
 import { rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { buildApp } from '../../server/buildApp.ts'
-import { openDataDir } from '../../server/dataDir.ts'
+import { openDeployment } from '../../server/deployment/openDeployment.ts'
 import { listen } from '../../server/main.ts'
 
 // The server the browser suites run against: a fresh data folder each run, the app built with its
 // root key pinned into a folder of its own, served on loopback.
 const dataDir = resolve(process.env.LEEWAY_DATA ?? '.tmp/e2e-data')
 rmSync(dataDir, { recursive: true, force: true })
-const data = await openDataDir(dataDir, { seedDemo: true })
+const data = await openDeployment(dataDir, { seedDemo: true })
 const staticDir = resolve(dataDir, 'dist')
 await buildApp({
   rootPublicJwk: data.rootPublicJwk,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openDataDir } from '../../server/dataDir.ts'
+import { openDeployment } from '../../server/deployment/openDeployment.ts'
 import { createServices } from '../../server/services.ts'
 import { exportKey, generateEcKeyPair, signProof, toPublicJwk } from '../../src/core/index.ts'
 import type { CryptoKey } from '../../src/core/index.ts'
@@ -44,7 +44,7 @@ let server: ServerProcess | undefined
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'leeway-crash-'))
   database = await createTestDatabase()
-  const setup = await openDataDir(dir, database.options)
+  const setup = await openDeployment(dir, database.options)
   const license = await createServices(setup.deps()).admin.createLicense({
     product: 'notes',
     plan: 'pro',

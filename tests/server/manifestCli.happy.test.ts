@@ -4,12 +4,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_MANIFEST } from '../../server/demoManifest.ts'
+import { remoteManifestClient } from '../../server/cli/manifestClients.ts'
+import { EXIT_LOCKOUTS, manifestCommand } from '../../server/cli/manifestCommand.ts'
 import { Refusal } from '../../server/services/Refusal.ts'
-import {
-  EXIT_LOCKOUTS,
-  manifestCommand,
-  remoteManifestClient,
-} from '../../server/manifestCommand.ts'
 import { readJson, startTestServer } from './helpers/testServer.ts'
 import type { TestServer } from './helpers/testServer.ts'
 

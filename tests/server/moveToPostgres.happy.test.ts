@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApp } from '../../server/app.ts'
-import { openDataDir } from '../../server/dataDir.ts'
+import { openDeployment } from '../../server/deployment/openDeployment.ts'
 import { Kek } from '../../server/keys/Kek.ts'
-import { moveToPostgres } from '../../server/moveToPostgres.ts'
+import { moveToPostgres } from '../../server/deployment/moveToPostgres.ts'
 import { createServices } from '../../server/services.ts'
 import { exportKey, generateEcKeyPair, signProof, toPublicJwk } from '../../src/core/index.ts'
 import { BACKEND, DAY, claimsOf, createTestDatabase } from './helpers/testServer.ts'
@@ -29,7 +29,7 @@ describe.skipIf(BACKEND !== 'postgres')('moving an SQLite data folder to Postgre
     })
 
     // Before: one instance on SQLite, with the demo license, a second signing key and a device.
-    const before = await openDataDir(dir, { seedDemo: true })
+    const before = await openDeployment(dir, { seedDemo: true })
     const s = createServices(before.deps())
     const rootKey = before.rootPrivateKey
     if (!rootKey || !before.demo) throw new Error('no root key or demo license')
@@ -65,7 +65,7 @@ describe.skipIf(BACKEND !== 'postgres')('moving an SQLite data folder to Postgre
     await expect(moveToPostgres(dir, { databaseUrl, kek })).rejects.toThrow(/already holds/)
 
     // After: PostgreSQL only, with the new KEK and a data folder that does not exist.
-    const after = await openDataDir(join(dir, 'not-used'), { databaseUrl, kek })
+    const after = await openDeployment(join(dir, 'not-used'), { databaseUrl, kek })
     cleanups.push(() => after.store.close())
     expect(after.backend).toBe('postgres')
     expect({

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApp } from '../../server/app.ts'
-import { openDataDir } from '../../server/dataDir.ts'
-import type { DataDir } from '../../server/dataDir.ts'
+import { openDeployment } from '../../server/deployment/openDeployment.ts'
+import type { Deployment } from '../../server/deployment/openDeployment.ts'
 import { createServices } from '../../server/services.ts'
 import { StoreRateLimiter } from '../../server/services/StoreRateLimiter.ts'
 import { exportKey, generateEcKeyPair, toPublicJwk } from '../../src/core/index.ts'
@@ -41,8 +41,8 @@ async function setUp(): Promise<{ dir: string; database: TestDatabase }> {
   return { dir, database }
 }
 
-async function open(dir: string, database: TestDatabase, now?: () => number): Promise<DataDir> {
-  const data = await openDataDir(dir, { ...database.options, ...(now ? { now } : {}) })
+async function open(dir: string, database: TestDatabase, now?: () => number): Promise<Deployment> {
+  const data = await openDeployment(dir, { ...database.options, ...(now ? { now } : {}) })
   cleanups.push(() => data.store.close())
   return data
 }
@@ -54,7 +54,7 @@ async function publicKey(): Promise<PublicJwk> {
 describe(`50 devices activating one 3-seat license at once (${BACKEND === 'postgres' ? 'two server processes on one PostgreSQL' : 'one server process on SQLite'})`, () => {
   it('gives exactly 3 seats; the other 47 get seat_limit_reached; the database holds 3 active devices', async () => {
     const { dir, database } = await setUp()
-    const setup = await openDataDir(dir, database.options)
+    const setup = await openDeployment(dir, database.options)
     const license = await createServices(setup.deps()).admin.createLicense({
       product: 'notes',
       plan: 'pro',

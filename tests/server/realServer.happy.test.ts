@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openDataDir } from '../../server/dataDir.ts'
-import type { DataDir } from '../../server/dataDir.ts'
+import { openDeployment } from '../../server/deployment/openDeployment.ts'
+import type { Deployment } from '../../server/deployment/openDeployment.ts'
 import { listen } from '../../server/main.ts'
 import type { RunningServer } from '../../server/main.ts'
 import {
@@ -23,14 +23,14 @@ import type { ApiErrorBody, CreatedLicense, GrantBody, ValidateBody } from './he
 // The network itself is under test here: a real port, real sockets, global fetch.
 let dir: string
 let database: TestDatabase
-let data: DataDir
+let data: Deployment
 let running: RunningServer
 const clock = createClock()
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'leeway-real-server-'))
   database = await createTestDatabase()
-  data = await openDataDir(dir, { ...database.options, seedDemo: false, now: clock.now })
+  data = await openDeployment(dir, { ...database.options, seedDemo: false, now: clock.now })
   running = await listen(data, { port: 0, host: '127.0.0.1' })
 })
 

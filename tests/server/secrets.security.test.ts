@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openDataDir } from '../../server/dataDir.ts'
-import type { DataDir, DataDirOptions } from '../../server/dataDir.ts'
+import { openDeployment } from '../../server/deployment/openDeployment.ts'
+import type { Deployment, OpenDeploymentOptions } from '../../server/deployment/openDeployment.ts'
 import { Kek, KekError } from '../../server/keys/Kek.ts'
 import { createServices } from '../../server/services.ts'
 import { exportKey, generateEcKeyPair, toPublicJwk } from '../../src/core/index.ts'
@@ -30,9 +30,9 @@ async function setUp(): Promise<{ dir: string; database: TestDatabase }> {
 async function open(
   dir: string,
   database: TestDatabase,
-  options: DataDirOptions = {},
-): Promise<DataDir> {
-  const data = await openDataDir(dir, { ...database.options, ...options })
+  options: OpenDeploymentOptions = {},
+): Promise<Deployment> {
+  const data = await openDeployment(dir, { ...database.options, ...options })
   cleanups.push(() => data.store.close())
   return data
 }
@@ -223,7 +223,7 @@ describe('secrets shared by every instance', () => {
 
   it('refuses to start on PostgreSQL without LEEWAY_KEK, before connecting', async () => {
     await expect(
-      openDataDir(join(tmpdir(), 'leeway-unused'), {
+      openDeployment(join(tmpdir(), 'leeway-unused'), {
         databaseUrl: 'postgres://nobody@127.0.0.1:1/none',
       }),
     ).rejects.toThrow(/LEEWAY_KEK is required with DATABASE_URL=postgres/)
@@ -231,7 +231,7 @@ describe('secrets shared by every instance', () => {
 
   it('refuses a DATABASE_URL that is not PostgreSQL', async () => {
     await expect(
-      openDataDir(join(tmpdir(), 'leeway-unused'), {
+      openDeployment(join(tmpdir(), 'leeway-unused'), {
         databaseUrl: 'mysql://x/y',
         kek: Kek.generate(),
       }),

@@ -6,11 +6,12 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 
 // `npm start` and `leeway serve` are one path (server/serve.ts): the same settings, read the same
-// way. Each runs here as a process of its own, as an operator starts it, on a port of its choosing.
+// way. Each runs here as a process of its own, as an operator starts it, on a port of its choosing:
+// the compiled server (dist-server/, compiled by the suite's global setup), as in production.
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const COMMANDS = {
-  'npm start': ['--import', 'tsx', 'server/start.ts'],
+  'npm start': ['dist-server/server/start.js'],
   'leeway serve': ['bin/leeway.js', 'serve', '--no-build'],
 } as const
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError } from '../../server/dataDir.ts'
-import { trustedProxiesFromEnv } from '../../server/trustedProxies.ts'
+import { ConfigError } from '../../server/config/ConfigError.ts'
+import { trustedProxiesFromEnv } from '../../server/config/trustedProxies.ts'
 
 describe('LEEWAY_TRUST_PROXY', () => {
   it.each([

@@ -38,7 +38,7 @@ ${notes.length === 0 ? 'Every budget is met.' : notes.map((note) => `- ${note}`)
    state call starts the background re-check, which hangs (checked in the proxy's log). Baseline: a bench-only worker
    with Workbox's \`NetworkFirst({ networkTimeoutSeconds: 3 })\` on a GET of the same API, primed while the server
    answered.
-3. **Validate throughput.** The real server (\`openDataDir\` + \`listen\`, SQLite) in its own process on 127.0.0.1,
+3. **Validate throughput.** The real server (\`openDeployment\` + \`listen\`, SQLite) in its own process on 127.0.0.1,
    autocannon in the bench's process (32 connections; 4 for batches), a fixed number of requests per run, each with
    distinct pre-signed proofs (proofs are single-use). Every answer is checked for a fresh grant. The limit is
    the three signature operations of a check (verify the proof, verify the grant, sign the new grant) with

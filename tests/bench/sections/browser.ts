@@ -1,6 +1,6 @@
 import { chromium } from '@playwright/test'
 import type { Browser, Page } from '@playwright/test'
-import type { DataDir } from '../../../server/dataDir.ts'
+import type { Deployment } from '../../../server/deployment/openDeployment.ts'
 import { listen } from '../../../server/main.ts'
 import { startFaultProxy } from '../../support/faultProxy.ts'
 import type { FaultProxy } from '../../support/faultProxy.ts'
@@ -67,7 +67,7 @@ export interface BrowserResults {
 export interface BrowserOptions {
   appDir: string
   networkFirstDir: string
-  data: DataDir
+  data: Deployment
   /** A small precached file of the app (Cache Storage), a second reference for the warm case. */
   precachedPath: string
   log: (line: string) => void

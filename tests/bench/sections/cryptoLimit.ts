@@ -1,7 +1,7 @@
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto'
 import { CompactSign, compactVerify, importJWK } from 'jose'
 import { VerifierCache } from '../../../server/crypto/nodeEs256.ts'
-import type { DataDir } from '../../../server/dataDir.ts'
+import type { Deployment } from '../../../server/deployment/openDeployment.ts'
 import { VALIDATE_PROOF } from '../../../server/services/LicenseService.ts'
 import {
   generateEcKeyPair,
@@ -35,7 +35,7 @@ export interface CryptoLimit {
  * verify the device's proof, verify the grant, sign the new grant.
  */
 export async function measureCryptoLimit(
-  data: DataDir,
+  data: Deployment,
   device: SimulatedDevice,
 ): Promise<CryptoLimit> {
   const proof = device.key.proof(device.jti)

@@ -1,5 +1,5 @@
 import { createApp } from '../../../server/app.ts'
-import type { DataDir } from '../../../server/dataDir.ts'
+import type { Deployment } from '../../../server/deployment/openDeployment.ts'
 import type { Store } from '../../../server/storage/Store.ts'
 import { BENCH_LIMITS } from '../server/benchLimits.ts'
 import type { SimulatedDevice } from '../server/seedStore.ts'
@@ -24,7 +24,7 @@ export interface InProcessValidate {
  * app takes its store as a dependency; no product code changes).
  */
 export async function measureInProcessValidate(
-  data: DataDir,
+  data: Deployment,
   devices: readonly SimulatedDevice[],
 ): Promise<InProcessValidate> {
   const storeTime = new Map<string, number>()

@@ -1,4 +1,4 @@
-import { openDataDir } from '../../../server/dataDir.ts'
+import { openDeployment } from '../../../server/deployment/openDeployment.ts'
 import { listen } from '../../../server/main.ts'
 import { BENCH_LIMITS } from './benchLimits.ts'
 
@@ -7,7 +7,7 @@ import { BENCH_LIMITS } from './benchLimits.ts'
 // generator never shares its event loop. Run by LicenseServerProcess; talks over IPC.
 const dir = process.argv[2]
 if (!dir || !process.send) throw new Error('usage: fork licenseServer.ts DATA_DIR (with IPC)')
-const data = await openDataDir(dir)
+const data = await openDeployment(dir)
 const server = await listen(data, { port: 0, host: '127.0.0.1' }, { limits: BENCH_LIMITS })
 
 const stop = async () => {

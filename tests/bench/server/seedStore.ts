@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import Sqlite from 'better-sqlite3'
-import { openDataDir } from '../../../server/dataDir.ts'
+import { openDeployment } from '../../../server/deployment/openDeployment.ts'
 import { GrantIssuer } from '../../../server/services/GrantIssuer.ts'
 import { ManifestService } from '../../../server/services/ManifestService.ts'
 import type { DeviceRow, LicenseRow } from '../../../server/storage/Store.ts'
@@ -46,7 +46,7 @@ export async function seedStore(
   if (rows % keys.length !== 0) throw new Error('rows must be a multiple of the real devices')
   const spacing = rows / keys.length
   const now = Date.now()
-  const data = await openDataDir(dir)
+  const data = await openDeployment(dir)
   const licenseRow = (index: number): LicenseRow => ({
     id: `lic_bench${String(index).padStart(7, '0')}`,
     key_hash: `bench-key-hash-${index}`,

@@ -1,4 +1,5 @@
-import { dataDirOptionsFromEnv, openDataDir } from '../../../server/dataDir.ts'
+import { deploymentSettingsFromEnv } from '../../../server/config/deploymentSettings.ts'
+import { openDeployment } from '../../../server/deployment/openDeployment.ts'
 import { listen } from '../../../server/main.ts'
 
 // A real server process for the suites that kill or multiply servers: the data folder from
@@ -6,7 +7,7 @@ import { listen } from '../../../server/main.ts'
 // It prints `listening <url>` once it accepts connections.
 const dir = process.env.LEEWAY_DATA
 if (!dir) throw new Error('LEEWAY_DATA is required')
-const data = await openDataDir(dir, dataDirOptionsFromEnv())
+const data = await openDeployment(dir, deploymentSettingsFromEnv())
 // As GENEROUS_LIMITS in testServer.ts, which this process cannot import (it needs Vitest).
 const plenty = { capacity: 100_000, perMinute: 100_000 }
 const server = await listen(

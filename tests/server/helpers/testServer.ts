@@ -8,8 +8,11 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { inject } from 'vitest'
 import { createApp } from '../../../server/app.ts'
-import { openDataDir } from '../../../server/dataDir.ts'
-import type { DataDir, DataDirOptions } from '../../../server/dataDir.ts'
+import { openDeployment } from '../../../server/deployment/openDeployment.ts'
+import type {
+  Deployment,
+  OpenDeploymentOptions,
+} from '../../../server/deployment/openDeployment.ts'
 import { Kek } from '../../../server/keys/Kek.ts'
 import type { Backend } from '../../../server/storage/KyselyStore.ts'
 import { createPgPool } from '../../../server/storage/openPostgres.ts'
@@ -123,8 +126,8 @@ const TEST_KEK = Kek.generate()
 /** A database of its own for one test server: a file in its folder, or a PostgreSQL schema. */
 export interface TestDatabase {
   backend: Backend
-  /** What `openDataDir` needs to open it (and a child process gets as DATABASE_URL, LEEWAY_KEK). */
-  options: DataDirOptions
+  /** What `openDeployment` needs to open it (and a child process gets as DATABASE_URL, LEEWAY_KEK). */
+  options: OpenDeploymentOptions
   /** A second connection, as another process sees the data. */
   openReader(dir: string): Kysely<Database>
   /** Drops the schema (PostgreSQL); the folder of an SQLite database is removed by its owner. */
@@ -203,7 +206,7 @@ export interface TestServer {
   database: TestDatabase
   /** A second connection to the server's database. */
   reader: Kysely<Database>
-  data: DataDir
+  data: Deployment
   app: Hono
   clock: Clock
   /** Any request to the app; a string body is sent as is, anything else as JSON. */
@@ -285,7 +288,7 @@ export async function startTestServer(
   const dir = mkdtempSync(join(tmpdir(), 'leeway-server-test-'))
   const clock = createClock()
   const database = await createTestDatabase()
-  const data = await openDataDir(dir, { ...database.options, seedDemo: false, now: clock.now })
+  const data = await openDeployment(dir, { ...database.options, seedDemo: false, now: clock.now })
   const app = createApp(
     data.deps({ limits: options.limits ?? GENEROUS_LIMITS, ...options.overrides }),
   )

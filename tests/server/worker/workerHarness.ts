@@ -7,8 +7,8 @@ import type { IDBPDatabase } from 'idb'
 import { DEFAULT_BACKOFF } from '../../../src/core/index.ts'
 import type { ServedLicenseState } from '../../../src/core/index.ts'
 import { createApp } from '../../../server/app.ts'
-import { openDataDir } from '../../../server/dataDir.ts'
-import type { DataDir } from '../../../server/dataDir.ts'
+import { openDeployment } from '../../../server/deployment/openDeployment.ts'
+import type { Deployment } from '../../../server/deployment/openDeployment.ts'
 import { AdminService } from '../../../server/services/AdminService.ts'
 import { ManifestService } from '../../../server/services/ManifestService.ts'
 import { LicenseWorker } from '../../../sw/license/LicenseWorker.ts'
@@ -29,7 +29,7 @@ export type Interceptor = (
 ) => Promise<Response>
 
 export interface WorkerHarness {
-  data: DataDir
+  data: Deployment
   app: Hono
   /** The worker now running; `restart()` replaces it. */
   worker: LicenseWorker
@@ -61,7 +61,7 @@ let counter = 0
 export async function startWorkerHarness(): Promise<WorkerHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'leeway-worker-'))
   const clocks = { device: Date.UTC(2026, 5, 1, 12), server: Date.UTC(2026, 5, 1, 12) }
-  const data = await openDataDir(dir, { now: () => clocks.server })
+  const data = await openDeployment(dir, { now: () => clocks.server })
   const app = createApp(data.deps({ now: () => clocks.server }))
   const exchanges: WorkerHarness['exchanges'] = []
   let interceptor: Interceptor | null = null

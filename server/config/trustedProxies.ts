@@ -1,4 +1,4 @@
-import { ConfigError } from './dataDir.ts'
+import { ConfigError } from './ConfigError.ts'
 
 const MAX_TRUSTED_PROXIES = 10
 

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely'
-import { openDataDir } from './dataDir.ts'
-import { Kek } from './keys/Kek.ts'
-import { FileSecrets } from './secrets/FileSecrets.ts'
-import type { SecretName } from './secrets/Secrets.ts'
-import { openPostgres } from './storage/openPostgres.ts'
+import { openDeployment } from './openDeployment.ts'
+import { Kek } from '../keys/Kek.ts'
+import { FileSecrets } from '../secrets/FileSecrets.ts'
+import type { SecretName } from '../secrets/Secrets.ts'
+import { openPostgres } from '../storage/openPostgres.ts'
 
 const SECRETS: readonly SecretName[] = [
   'admin-token',
@@ -31,7 +31,7 @@ export async function moveToPostgres(
   dir: string,
   target: { databaseUrl: string; kek: string },
 ): Promise<Record<string, number>> {
-  const source = await openDataDir(dir, {})
+  const source = await openDeployment(dir, {})
   const kek = Kek.parse(target.kek)
   const destination = await openPostgres(target.databaseUrl)
   try {

@@ -1,0 +1,65 @@
+import type { Services } from '../services.ts'
+import { isoDate, isoDuration, required, wholeNumber } from './arguments.ts'
+import type { CliValues } from './arguments.ts'
+import { UsageError } from './UsageError.ts'
+
+/** `leeway license create|list|show|revoke|suspend|reinstate|renew`; prints the result as JSON. */
+export async function licenseCommand(
+  s: Services,
+  sub: string | undefined,
+  id: string | undefined,
+  values: CliValues,
+): Promise<number> {
+  switch (sub) {
+    case 'create': {
+      const created = await s.admin.createLicense({
+        product: required(values.product, '--product'),
+        plan: required(values.plan, '--plan'),
+        seats: wholeNumber(required(values.seats, '--seats'), '--seats'),
+        termEnd:
+          values['term-end'] === undefined ? null : isoDate(values['term-end'], '--term-end'),
+        recheckEvery:
+          values['recheck-every'] === 'never'
+            ? null
+            : isoDuration(values['recheck-every'], '--recheck-every'),
+        grace: isoDuration(values.grace, '--grace') ?? null,
+        note: values.note ?? null,
+      })
+      print(created)
+      console.error(
+        'The license key is shown only now: give it to the customer, it is stored only as a hash.',
+      )
+      return 0
+    }
+    case 'list':
+      print(
+        await s.admin.listLicenses(
+          values.cursor,
+          values.limit ? wholeNumber(values.limit, '--limit') : 50,
+        ),
+      )
+      return 0
+    case 'show':
+      print(await s.admin.showLicense(required(id, 'ID')))
+      return 0
+    case 'revoke':
+    case 'suspend':
+    case 'reinstate':
+      print(await s.admin.setStatus(required(id, 'ID'), sub, values.reason))
+      return 0
+    case 'renew':
+      print(
+        await s.admin.renew(
+          required(id, 'ID'),
+          isoDate(required(values['term-end'], '--term-end'), '--term-end'),
+        ),
+      )
+      return 0
+    default:
+      throw new UsageError('license: use create, list, show, revoke, suspend, reinstate or renew')
+  }
+}
+
+function print(value: unknown): void {
+  console.log(JSON.stringify(value, null, 2))
+}
