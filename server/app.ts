@@ -59,7 +59,7 @@ export function createApp(deps: AppDeps): Hono {
   // root private key.
   healthzRoute(app, only(s, 'store', 'keys', 'now'))
   metricsRoute(app, { metrics: s.metrics, auth: metricsAuth(s.adminToken, s.metricsToken) })
-  const activation = only(s, 'licenses', 'activationsPerAddress', 'metrics', 'trustedProxies')
+  const activation = only(s, 'activations', 'activationsPerAddress', 'metrics', 'trustedProxies')
   activateRoute(app, activation)
   offlineActivateRoute(app, activation)
   validateRoute(app, only(s, 'licenses', 'checkAdmission', 'telemetry', 'metrics', 'log'))

@@ -4,6 +4,7 @@ import type { KeyService } from './keys/KeyService.ts'
 import { Metrics } from './observability/Metrics.ts'
 import { silentLogger } from './observability/logger.ts'
 import type { Logger } from './observability/logger.ts'
+import { ActivationService } from './services/ActivationService.ts'
 import { AdminService } from './services/AdminService.ts'
 import { GrantIssuer } from './services/GrantIssuer.ts'
 import { LicenseService } from './services/LicenseService.ts'
@@ -76,6 +77,7 @@ export interface Services {
   store: Store
   keys: KeyService
   manifests: ManifestService
+  activations: ActivationService
   licenses: LicenseService
   shares: ShareService
   admin: AdminService
@@ -101,20 +103,20 @@ export function createServices(deps: AppDeps): Services {
     deps.rateLimits === 'store'
       ? new StoreRateLimiter(deps.store, scope, limit, now)
       : new MemoryRateLimiter(limit, now)
+  const seats = { store: deps.store, keys: deps.keys, manifests, issuer, now }
   const licenses = new LicenseService({
-    store: deps.store,
-    keys: deps.keys,
-    manifests,
-    issuer,
-    keyHashSecret: deps.keyHashSecret,
-    now,
-    activationsPerLicense: limiter('activations-per-license', limits.activationsPerLicense),
+    ...seats,
     checkInsPerDevice: new MemoryRateLimiter(limits.checkInsPerDevice, now),
   })
   return {
     store: deps.store,
     keys: deps.keys,
     manifests,
+    activations: new ActivationService({
+      ...seats,
+      keyHashSecret: deps.keyHashSecret,
+      activationsPerLicense: limiter('activations-per-license', limits.activationsPerLicense),
+    }),
     licenses,
     shares: new ShareService(deps.store, licenses),
     admin: new AdminService(deps.store, manifests, deps.keyHashSecret, now),

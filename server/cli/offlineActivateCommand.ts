@@ -7,7 +7,7 @@ import type { CliValues } from './arguments.ts'
 export async function offlineActivateCommand(s: Services, values: CliValues): Promise<number> {
   const code =
     values.code ?? (values['code-file'] ? readFileSync(values['code-file'], 'utf8') : undefined)
-  const { licenseFile } = await s.licenses.activateOffline(
+  const { licenseFile } = await s.activations.activateOffline(
     required(values.key, '--key'),
     required(code, '--code or --code-file'),
   )

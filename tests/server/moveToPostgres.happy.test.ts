@@ -42,7 +42,7 @@ describe.skipIf(BACKEND !== 'postgres')('moving an SQLite data folder to Postgre
     })
     const pair = await generateEcKeyPair(false)
     const publicKey = toPublicJwk(await exportKey(pair.publicKey))
-    const { grant } = await s.licenses.activate(license.key, {
+    const { grant } = await s.activations.activate(license.key, {
       id: 'moved-laptop',
       name: 'Laptop',
       platform: 'linux',

@@ -172,7 +172,7 @@ describe('secrets shared by every instance', () => {
     })
     const device = { id: 'other-instance', name: 'Phone', platform: 'android' }
     const publicKey = toPublicJwk(await exportKey((await generateEcKeyPair(false)).publicKey))
-    const granted = await createServices(b.deps()).licenses.activate(license.key, {
+    const granted = await createServices(b.deps()).activations.activate(license.key, {
       ...device,
       publicKey,
     })

@@ -20,10 +20,10 @@ const ActivateBody = v.object({
   nonce: v.optional(identifier),
 })
 
-/** What the activation routes use: the license service, and the guard on attempts. */
+/** What the activation routes use: activation, and the guard on attempts per address. */
 export type ActivationDeps = Pick<
   Services,
-  'licenses' | 'activationsPerAddress' | 'metrics' | 'trustedProxies'
+  'activations' | 'activationsPerAddress' | 'metrics' | 'trustedProxies'
 >
 
 /** `POST /api/v1/activate`: a seat for this device and its first grant. */
@@ -34,7 +34,7 @@ export function activateRoute(app: Hono, s: ActivationDeps): void {
       // visitor's browser must not spend the attempts of the visitor's address.
       const body: ActivateRequest = await readBody(c, ActivateBody)
       await limitActivations(s, clientAddress(c, s.trustedProxies))
-      const answer = await s.licenses.activate(body.licenseKey, body.device, body.nonce)
+      const answer = await s.activations.activate(body.licenseKey, body.device, body.nonce)
       return c.json(answer satisfies GrantResponse)
     })
   })

@@ -17,7 +17,7 @@ export function offlineActivateRoute(app: Hono, s: ActivationDeps): void {
       // Charged once the request is well-formed, as online activation is.
       const body: OfflineActivateRequest = await readBody(c, OfflineActivateBody)
       await limitActivations(s, clientAddress(c, s.trustedProxies))
-      const answer = await s.licenses.activateOffline(body.licenseKey, body.requestCode)
+      const answer = await s.activations.activateOffline(body.licenseKey, body.requestCode)
       return c.json(answer satisfies OfflineActivateResponse)
     })
   })
