@@ -35,7 +35,11 @@ export interface WorkerHarness {
   worker: LicenseWorker
   /** Stops the worker and starts a new one on the same database, as browsers do with idle workers. */
   restart(): LicenseWorker
-  /** The worker's database, raw, to change it as someone with the browser's storage in hand would. */
+  /**
+   * The worker's database, raw, to change it as someone with the browser's storage in hand would:
+   * after the writes the worker has already started (lastSeen is written in the background), which
+   * land within milliseconds on a device, long before anyone could edit the store.
+   */
   database(): Promise<IDBPDatabase<LeewaySchema>>
   clocks: { device: number; server: number }
   /** Moves the device's and the server's clocks forward together. */
@@ -79,6 +83,17 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
 
   const name = `leeway-worker-${++counter}`
   let db: LeewayDb = openLeewayDb(name)
+  const writing = new Set<Promise<unknown>>()
+  /** The store, with the background writes the worker does not wait for kept track of. */
+  const storeOf = (database: LeewayDb) =>
+    new (class extends LicenseStore {
+      override updateHighWater(patch: Parameters<LicenseStore['updateHighWater']>[0]) {
+        const write = super.updateHighWater(patch)
+        writing.add(write)
+        void write.finally(() => writing.delete(write)).catch(() => undefined)
+        return write
+      }
+    })(database)
   const config: WorkerConfig = {
     rootJwk: data.rootPublicJwk,
     product: 'notes',
@@ -98,14 +113,17 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
   const harness: WorkerHarness = {
     data,
     app,
-    worker: new LicenseWorker(new LicenseStore(db), config),
+    worker: new LicenseWorker(storeOf(db), config),
     restart() {
       db.close()
       db = openLeewayDb(name)
-      harness.worker = new LicenseWorker(new LicenseStore(db), config)
+      harness.worker = new LicenseWorker(storeOf(db), config)
       return harness.worker
     },
-    database: () => db.connection(),
+    async database() {
+      await Promise.allSettled([...writing])
+      return db.connection()
+    },
     clocks,
     advance(ms) {
       clocks.device += ms
