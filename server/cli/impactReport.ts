@@ -31,6 +31,12 @@ export function impactReport(impact: ImpactReport, file: string, maxLockouts?: n
     )
   }
   const limit = maxLockouts === undefined ? '' : ` (--max-lockouts ${maxLockouts})`
+  const { in1d, in7d, in30d } = impact.devicesLosing
+  if (in1d + in7d + in30d > 0) {
+    lines.push(
+      `Offline: ${plural(in1d, 'device')} would lose a feature after 1 day, ${in7d} after 7 days, ${in30d} after 30 days.`,
+    )
+  }
   lines.push(
     `Lockouts: ${plural(impact.lockouts, 'device')} would lose a feature ${impact.lockouts === 1 ? 'it has' : 'they have'} now${limit}.`,
   )

@@ -13,6 +13,7 @@ import { newLicenseId } from './ids.ts'
 import { generateLicenseKey, hashLicenseKey, normalizeLicenseKey } from './licenseKeys.ts'
 import type { ManifestService } from './ManifestService.ts'
 import { Refusal } from './Refusal.ts'
+import { standingOf } from './standing.ts'
 
 const STATUS_FOR_ACTION: Record<StatusAction, LicenseRow['status']> = {
   revoke: 'revoked',
@@ -67,14 +68,14 @@ export class AdminService {
       updated_at: now,
     }
     await this.#store.insertLicense(row)
-    return { ...toLicenseView(row), key }
+    return { ...toLicenseView(row, now), key }
   }
 
   async listLicenses(after: string | undefined, limit: number): Promise<Page<LicenseView>> {
     const rows = await this.#store.listLicenses({ after, limit: limit + 1 })
     const page = rows.slice(0, limit)
     return {
-      items: page.map(toLicenseView),
+      items: page.map((row) => toLicenseView(row, this.#now())),
       nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
     }
   }
@@ -83,7 +84,7 @@ export class AdminService {
     const license = await this.#mustFind(id)
     const devices = (await this.#store.listDevices(id)).map(toDeviceView)
     return {
-      ...toLicenseView(license),
+      ...toLicenseView(license, this.#now()),
       seatsUsed: devices.filter((device) => device.state === 'active').length,
       devices,
     }
@@ -108,7 +109,7 @@ export class AdminService {
       updated_at: now,
     })
     if (!updated) throw new Refusal('not_found', `no license ${id}`)
-    return toLicenseView(updated)
+    return toLicenseView(updated, this.#now())
   }
 
   async renew(id: string, termEnd: number): Promise<LicenseView> {
@@ -118,7 +119,7 @@ export class AdminService {
       updated_at: this.#now(),
     })
     if (!updated) throw new Refusal('not_found', `no license ${id}`)
-    return toLicenseView(updated)
+    return toLicenseView(updated, this.#now())
   }
 
   /** Frees a device's seat; the device gets a signed revocation at its next check. */
@@ -138,13 +139,14 @@ export class AdminService {
   }
 }
 
-export function toLicenseView(row: LicenseRow): LicenseView {
+function toLicenseView(row: LicenseRow, now: number): LicenseView {
   return {
     id: row.id,
     product: row.product,
     plan: row.plan,
     seats: row.seats,
     status: row.status,
+    standing: standingOf(row, now),
     statusReason: row.status_reason,
     termEnd: row.term_end,
     recheckEvery: row.recheck_every,

@@ -60,7 +60,7 @@ export async function manifestImpact(
   }
 
   let devicesConsidered = 0
-  let lockouts = 0
+  const devicesLosing = { now: 0, in1d: 0, in7d: 0, in30d: 0 }
   let after: { licenseId: string; deviceId: string } | undefined
   for (;;) {
     const page = await store.listDevicesInGoodStanding({ now, after, limit: PAGE })
@@ -73,18 +73,18 @@ export async function manifestImpact(
       if (next && samePolicy(before, next)) continue
       const was = grantAt(device, before)
       const will = next ? grantAt(device, next) : null
-      let locked = false
       for (const horizon of HORIZONS) {
         const at = now + IMPACT_HORIZONS[horizon]
         const had = featuresAt(was, at)
         const has = will ? featuresAt(will, at) : {}
+        let loses = false
         for (const [feature, on] of Object.entries(had)) {
           if (!on || has[feature] === true) continue
           tally(device.product, feature)[horizon] += 1
-          if (horizon === 'now') locked = true
+          loses = true
         }
+        if (loses) devicesLosing[horizon] += 1
       }
-      if (locked) lockouts += 1
     }
     const last = page.at(-1)
     if (page.length < PAGE || !last) break
@@ -97,7 +97,13 @@ export async function manifestImpact(
       return { product, feature, ...counts }
     })
     .sort((a, b) => a.product.localeCompare(b.product) || a.feature.localeCompare(b.feature))
-  return { currentVersion: current.version, devicesConsidered, features, lockouts }
+  return {
+    currentVersion: current.version,
+    devicesConsidered,
+    features,
+    lockouts: devicesLosing.now,
+    devicesLosing,
+  }
 }
 
 function productOf(manifest: Manifest, id: string): ProductManifest | undefined {

@@ -1,12 +1,14 @@
+import type { LicenseStanding } from '../../src/core/index.ts'
 import type { LicenseRow } from '../storage/Store.ts'
 import { Refusal } from './Refusal.ts'
 
 /**
- * Whether a license may be used right now: activated, checked, or used for a server-side feature.
- * `good` only while it is active and its term has not ended. The one definition in code; the
- * store's `listDevicesInGoodStanding` says the same in SQL, and a test holds the two together.
+ * Whether a license may be used right now: activated, checked, used for a server-side feature, or
+ * shown as usable to the vendor. `good` only while it is active and its term has not ended. The one
+ * definition in code; the store's `listDevicesInGoodStanding` says the same in SQL, and a test
+ * holds the two together.
  */
-export type Standing = 'good' | 'revoked' | 'suspended' | 'expired'
+export type Standing = LicenseStanding
 
 export function standingOf(
   license: Pick<LicenseRow, 'status' | 'term_end'>,

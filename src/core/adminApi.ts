@@ -7,6 +7,11 @@ import type { TelemetryCounters } from './telemetry.ts'
 
 export type DeviceState = 'active' | 'released' | 'removed'
 export type StatusAction = 'revoke' | 'suspend' | 'reinstate'
+/**
+ * Whether a license may be used now: `good` while it is active and its term has not ended. A
+ * license past its term keeps `status: active` (renewing it is all it takes) but is `expired`.
+ */
+export type LicenseStanding = 'good' | 'revoked' | 'suspended' | 'expired'
 
 /** `POST /admin/v1/licenses`. */
 export interface NewLicenseInput {
@@ -28,6 +33,8 @@ export interface LicenseView {
   seats: number
   /** As the vendor set it: a license past its `termEnd` is still `active` here. */
   status: GrantStatus
+  /** Whether it may be used now, as activation and checks decide it (at the answer's time). */
+  standing: LicenseStanding
   statusReason: string | null
   termEnd: number | null
   /** An ISO 8601 duration, `never` for air-gapped licenses, or null to follow the manifest. */
@@ -93,8 +100,14 @@ export interface ImpactReport {
   /** Active devices of licenses in good standing. */
   devicesConsidered: number
   features: FeatureImpact[]
-  /** Devices that would lose at least one feature they have now. */
+  /** Devices that would lose at least one feature they have now (the release gate's count). */
   lockouts: number
+  /**
+   * Devices that would lose at least one feature they would have had at each horizon: now, and if
+   * they stay offline 1, 7 or 30 more days. A change can spare everyone today and still shorten
+   * the offline window of many.
+   */
+  devicesLosing: Record<'now' | 'in1d' | 'in7d' | 'in30d', number>
 }
 
 /** `PUT /admin/v1/manifest?dryRun=1`; `impact` is absent on servers that only validate. */

@@ -203,7 +203,7 @@ test.describe('charts in the admin dashboard', () => {
       )
     }
     await expect(page.getByTestId('chart-license-status').getByRole('img')).toHaveAccessibleName(
-      /^Licenses by status: \d+ active, \d+ suspended, \d+ revoked\.$/,
+      /^Licenses by status: \d+ active, \d+ expired, \d+ suspended, \d+ revoked\.$/,
     )
 
     await expectAccessible(page, 'insights')

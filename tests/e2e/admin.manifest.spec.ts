@@ -69,6 +69,21 @@ test.describe('the living manifest in the admin dashboard', () => {
     await previewButton.click()
     await expect(page.getByTestId('preview-error')).toContainText('still has licenses')
 
+    // A shorter grace alone spares every device today and shortens the offline window of all: the
+    // headline warns and says when, never green above a table of losses.
+    const graceOnly = withNotes(before.manifest, { grace: 'P2D' })
+    const graceImpact = (await reader.send<DryRun>('PUT', '/manifest?dryRun=1', graceOnly)).impact
+    expect(graceImpact?.lockouts).toBe(0)
+    expect(graceImpact?.devicesLosing.in7d).toBeGreaterThan(0)
+    await editor.fill(JSON.stringify(graceOnly, null, 2))
+    await previewButton.click()
+    const summary = page.getByTestId('impact-summary')
+    await expect(summary).toContainText('No device loses a feature now, but devices that stay')
+    await expect(summary).toContainText(
+      `${devices(graceImpact?.devicesLosing.in7d ?? 0)} after 7 days`,
+    )
+    await expect(summary).toHaveClass(/\bwarn\b/)
+
     // A shorter grace, and templates only online: the dry run shows who would lose what, now and
     // offline later, exactly as the API reports it.
     const features = before.manifest.products.notes?.features as Record<string, object>

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DAY, grantOf, readJson, startTestServer } from './helpers/testServer.ts'
+import type { LicenseView, Page } from '../../src/core/index.ts'
 import type { CreatedLicense, TestServer } from './helpers/testServer.ts'
 
 let server: TestServer
@@ -11,11 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close()
 })
-
-interface Page {
-  items: { id: string }[]
-  nextCursor: string | null
-}
 
 describe('creating a license', () => {
   it('answers 201 with the id, the key and the terms as given', async () => {
@@ -82,19 +78,42 @@ describe('reading licenses', () => {
   })
 })
 
+describe('a license past its term', () => {
+  it('is shown expired while its status stays active, in the list and alone, and good again once renewed', async () => {
+    const termEnd = server.clock.now() + DAY
+    const license = await server.createLicense({ termEnd })
+    const standing = async () => {
+      const one = await readJson<LicenseView>(await server.admin('GET', `/licenses/${license.id}`))
+      const page = await readJson<Page<LicenseView>>(
+        await server.admin('GET', '/licenses?limit=500'),
+      )
+      const listed = page.items.find((item) => item.id === license.id)
+      return [one.status, one.standing, listed?.standing]
+    }
+    expect(await standing()).toEqual(['active', 'good', 'good'])
+    server.clock.advance(DAY)
+    expect(await standing()).toEqual(['active', 'expired', 'expired'])
+    const renewed = await server.admin('POST', `/licenses/${license.id}/renew`, {
+      termEnd: server.clock.now() + 30 * DAY,
+    })
+    expect((await readJson<LicenseView>(renewed)).standing).toBe('good')
+    server.clock.advance(-DAY)
+  })
+})
+
 describe('listing licenses page by page', () => {
   it('walks 5 licenses in 3 pages of at most 2 through nextCursor, each once', async () => {
     const own = await startTestServer()
     try {
       const created: string[] = []
       for (let i = 0; i < 5; i++) created.push((await own.createLicense()).id)
-      const pages: Page[] = []
+      const pages: Page<LicenseView>[] = []
       let cursor: string | null = null
       do {
         const query: string = cursor === null ? '' : `&cursor=${cursor}`
         const response = await own.admin('GET', `/licenses?limit=2${query}`)
         expect(response.status).toBe(200)
-        const page = await readJson<Page>(response)
+        const page = await readJson<Page<LicenseView>>(response)
         pages.push(page)
         cursor = page.nextCursor
       } while (cursor !== null && pages.length < 10)
@@ -112,7 +131,7 @@ describe('listing licenses page by page', () => {
     const own = await startTestServer()
     try {
       for (let i = 0; i < 3; i++) await own.createLicense()
-      const page = await readJson<Page>(await own.admin('GET', '/licenses'))
+      const page = await readJson<Page<LicenseView>>(await own.admin('GET', '/licenses'))
       expect(page.items).toHaveLength(3)
       expect(page.nextCursor).toBeNull()
     } finally {

@@ -1,4 +1,6 @@
-// Dates for the vendor, in the reader's language and time zone.
+import type { LicenseView } from '../../core/index.ts'
+
+// Dates for the vendor, in the reader's language and time zone; and a license's standing in words.
 
 const DAY = 86_400_000
 
@@ -56,4 +58,9 @@ export function formatMs(ms: number): string {
 
 function trim(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1)
+}
+
+/** A license's badge: its standing, with a usable license called `active` as the vendor set it. */
+export function standingLabel(license: Pick<LicenseView, 'standing'>): string {
+  return license.standing === 'good' ? 'active' : license.standing
 }

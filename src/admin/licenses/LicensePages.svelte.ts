@@ -1,5 +1,6 @@
 import type { AdminApi } from '../api/AdminApi.ts'
 import type { LicenseView } from '../../core/index.ts'
+import { standingLabel } from '../lib/format.ts'
 
 /**
  * The license list as loaded so far, page by page through the API's cursor. Search filters what
@@ -73,9 +74,15 @@ export class LicensePages {
   }
 }
 
-/** Whether a license matches a search: every word must appear in its id, plan, product, status or note. */
+/** Whether a license matches a search: every word must appear in its id, plan, product, standing or note. */
 export function matchesSearch(license: LicenseView, query: string): boolean {
-  const haystack = [license.id, license.plan, license.product, license.status, license.note ?? '']
+  const haystack = [
+    license.id,
+    license.plan,
+    license.product,
+    standingLabel(license),
+    license.note ?? '',
+  ]
     .join(' ')
     .toLowerCase()
   return query
