@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createRequestCode } from '../../src/core/index.ts'
 import { claimsOf, expectError, readJson, startTestServer } from './helpers/testServer.ts'
 import type { CreatedLicense, Device, GrantBody, TestServer } from './helpers/testServer.ts'
 
@@ -32,17 +31,7 @@ function activate(licenseKey: string, device: Device, product?: string): Promise
 }
 
 async function offlineActivate(licenseKey: string, product: string): Promise<Response> {
-  const device = await server.makeDevice()
-  const requestCode = await createRequestCode(
-    {
-      dev: device.id,
-      jwk: device.publicKey,
-      ts: Math.floor(server.clock.now() / 1000),
-      name: 'Air-gapped workstation',
-      platform: 'windows',
-    },
-    device.privateKey,
-  )
+  const requestCode = await server.requestCode(await server.makeDevice())
   return server.post('/api/v1/offline/activate', { licenseKey, requestCode, product })
 }
 
