@@ -1,6 +1,7 @@
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
 import { adminAuth } from './http/adminAuth.ts'
+import { apiCors } from './http/apiCors.ts'
 import { metricsAuth } from './http/metricsAuth.ts'
 import { STATUS_OF_CODE } from './http/refusalStatus.ts'
 import { adminKeyRoutes } from './routes/admin/keys.ts'
@@ -47,6 +48,9 @@ export function createApp(deps: AppDeps): Hono {
 
   app.use('*', requestObserver(s.log, s.metrics))
   app.use('*', securityHeaders())
+  // The whole public namespace, not only /api/v1: a newer app asking this server for a path it
+  // lacks must be able to read the not_found that says so. Never /admin or /metrics.
+  if (deps.corsOrigins?.length) app.use('/api/*', apiCors(deps.corsOrigins))
 
   // Ids in paths reach queries; PostgreSQL text cannot hold U+0000 (see readBody).
   app.use('*', async (c, next) => {

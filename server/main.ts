@@ -20,12 +20,19 @@ export interface RunningServer {
 /** Listens with the app of a deployment; resolves once the port is open. */
 export async function listen(
   deployment: Deployment,
-  options: { port: number; host: string; staticDir?: string | undefined; trustedProxies?: number },
+  options: {
+    port: number
+    host: string
+    staticDir?: string | undefined
+    trustedProxies?: number
+    corsOrigins?: readonly string[]
+  },
   overrides: Partial<AppDeps> = {},
 ): Promise<RunningServer> {
   const deps = deployment.deps({
     staticDir: options.staticDir,
     trustedProxies: options.trustedProxies ?? 0,
+    corsOrigins: options.corsOrigins,
     // JSON logs on stdout at LOG_LEVEL, and the process's own metrics beside the server's.
     logger: createLogger({ level: logLevelFromEnv(), destination: stdoutDestination() }),
     metrics: new Metrics({ processMetrics: true }),

@@ -34,8 +34,13 @@ export interface AppDeps {
    * hold across every instance sharing it). Default `memory`.
    */
   rateLimits?: 'memory' | 'store'
-  /** The directory of the built app, served beside the API. */
+  /** The directory of the built app, served beside the API; none: the API only. */
   staticDir?: string | undefined
+  /**
+   * Origins of the vendor's apps whose pages may call the public API (`/api/…`) from another
+   * origin (CORS); never the admin API or the metrics. None by default: same origin only.
+   */
+  corsOrigins?: readonly string[] | undefined
   /**
    * How many proxies you run in front of the server, each appending to `X-Forwarded-For`; the
    * client address is read that many entries from the right. Default 0: the socket's address.

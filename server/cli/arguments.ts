@@ -8,6 +8,8 @@ const OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   'no-build': { type: 'boolean' },
+  'no-app': { type: 'boolean' },
+  'cors-origin': { type: 'string', multiple: true },
   'root-key': { type: 'string' },
   product: { type: 'string' },
   plan: { type: 'string' },

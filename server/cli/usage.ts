@@ -4,8 +4,11 @@ export const USAGE = `leeway — the Leeway license server and its tools
 Usage: leeway <command> [options]       (every command takes --data DIR, default $LEEWAY_DATA or ./data)
 
   init                                   create the data folder (keys, database, admin token, demo license)
-  serve [--port N] [--host H] [--no-build]
-                                         serve the app and the API (default 127.0.0.1:8787)
+  serve [--port N] [--host H] [--no-build] [--no-app] [--cors-origin ORIGIN]...
+                                         serve the app and the API (default 127.0.0.1:8787);
+                                         --no-app: the API only (no app, no admin dashboard);
+                                         --cors-origin https://app.example.com: a page of that
+                                         origin may call the public API (repeat for more)
   keys rotate [--root-key FILE]          new signing key, certified by the root key
   keys export-root [--private]           print the root public key (JWK) to pin into the app;
                                          --private: the private key, to keep it off the server

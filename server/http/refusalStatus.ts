@@ -10,6 +10,9 @@ export const STATUS_OF_CODE: Record<ApiErrorCode, ContentfulStatusCode> = {
   license_revoked: 403,
   license_expired: 403,
   license_suspended: 403,
+  // Like an unknown key: this key gives no right to this product. Not 409: no change of state on
+  // the server (a freed seat, a retry) would ever let it through.
+  product_mismatch: 403,
   seat_limit_reached: 409,
   device_unknown: 404,
   proof_invalid: 401,

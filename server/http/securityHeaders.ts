@@ -23,7 +23,9 @@ export const CONTENT_SECURITY_POLICY = [
 /**
  * `nosniff` on every answer, so none is ever run as a script or a page it is not; and on pages,
  * the policy above, `X-Frame-Options` for browsers without `frame-ancestors`, and no referrer: a
- * shared note's link is its only key, and must not leave with a click.
+ * shared note's link is its only key, and must not leave with a click. No
+ * `Cross-Origin-Resource-Policy` and no policy on API answers: the vendor's pages on other origins
+ * read them (LEEWAY_CORS_ORIGINS, apiCors.ts), and CORS alone decides which may.
  */
 export function securityHeaders(): MiddlewareHandler {
   return async (c, next) => {

@@ -44,15 +44,16 @@ export class ActivationService {
 
   /**
    * Online activation: checks the key and the license, takes a seat, returns a grant. A `nonce`
-   * from the device comes back in the grant, binding the answer to this request.
+   * from the device comes back in the grant, binding the answer to this request; a `product`
+   * (the one the device runs) must be the license's.
    */
   async activate(
     licenseKey: string,
     device: DeviceDescription,
-    nonce?: string,
+    { nonce, product }: { nonce?: string | undefined; product?: string | undefined } = {},
   ): Promise<GrantResponse> {
     await assertUsableDeviceKey(device.publicKey)
-    const license = await this.#licenseForKey(licenseKey)
+    const license = await this.#licenseForKey(licenseKey, product)
     const now = this.#deps.now()
     const jkt = await thumbprint(device.publicKey)
     const grant = await this.#bind(license, { ...device, jkt }, now, nonce)
@@ -60,7 +61,11 @@ export class ActivationService {
   }
 
   /** Air-gapped activation: the device's signed request code in, a license file (JSON text) out. */
-  async activateOffline(licenseKey: string, requestCode: string): Promise<OfflineActivateResponse> {
+  async activateOffline(
+    licenseKey: string,
+    requestCode: string,
+    product?: string,
+  ): Promise<OfflineActivateResponse> {
     const now = this.#deps.now()
     const request = await verifyRequestCode(requestCode, { now }).catch((error: unknown) => {
       if (error instanceof LeewayError)
@@ -73,7 +78,7 @@ export class ActivationService {
         'bad_request',
         'requestCode: the device id must be 1 to 128 letters, digits, ".", "_", ":" or "-"',
       )
-    const license = await this.#licenseForKey(licenseKey)
+    const license = await this.#licenseForKey(licenseKey, product)
     const device = {
       id: request.dev,
       // Self-signed display text: without U+0000, which PostgreSQL text cannot hold.
@@ -86,7 +91,14 @@ export class ActivationService {
     return { licenseFile: encodeLicenseFile(await this.#respond(grant, now)) }
   }
 
-  async #licenseForKey(licenseKey: string): Promise<LicenseRow> {
+  /**
+   * The license of a key, in this order: the key (`license_key_invalid`), the product asked for
+   * (`product_mismatch`), the license's activations per minute (`rate_limited`), its standing.
+   * The product comes before the limit: a vendor's app built for the wrong product must not use
+   * up the activations of its users' licenses. Saying so tells that the key exists, as every
+   * answer but `license_key_invalid` does, and its product, which its holder bought.
+   */
+  async #licenseForKey(licenseKey: string, product: string | undefined): Promise<LicenseRow> {
     const normalized = normalizeLicenseKey(licenseKey)
     const license = normalized
       ? await this.#deps.store.findLicenseByKeyHash(
@@ -95,6 +107,12 @@ export class ActivationService {
       : undefined
     if (!license)
       throw new Refusal('license_key_invalid', 'no license has this key; check it for typos')
+    if (product !== undefined && product !== license.product)
+      throw new Refusal(
+        'product_mismatch',
+        `this key is a license for ${license.product}, not ${product}`,
+        { product: license.product },
+      )
     const decision = await this.#deps.activationsPerLicense.take(license.id)
     if (!decision.ok) {
       const { retryAfterSeconds } = decision

@@ -26,6 +26,11 @@ export type ApiErrorCode =
   | 'license_revoked'
   | 'license_expired'
   | 'license_suspended'
+  /**
+   * The key is a license for another product than the one the device asked for (`product` in an
+   * activation): taking a seat with it would put a grant for that other product on the device.
+   */
+  | 'product_mismatch'
   | 'seat_limit_reached'
   | 'device_unknown'
   | 'proof_invalid'
@@ -54,6 +59,8 @@ export type ConflictReason =
  */
 export interface ApiErrorDetailsByCode {
   seat_limit_reached: { seats: number }
+  /** The product the key is a license for. */
+  product_mismatch: { product: string }
   rate_limited: { retryAfterSeconds: number }
   conflict: { reason: ConflictReason }
   /** Only when no route matched: the client may be talking to an older server. */
@@ -82,6 +89,8 @@ export interface ActivateRequest {
   device: DeviceDescription
   /** Echoed in the grant, so the device can tell this answer from an old one replayed. */
   nonce?: string
+  /** The product the device runs (its grants' `aud`); another product's key is `product_mismatch`. */
+  product?: string
 }
 
 /** A grant, the certificates that verify it, and the server's clock (epoch ms). */
@@ -122,6 +131,8 @@ export type DeactivateRequest = HolderCheck
 export interface OfflineActivateRequest {
   licenseKey: string
   requestCode: string
+  /** The product the license file is for; another product's key is `product_mismatch`. */
+  product?: string
 }
 
 export interface OfflineActivateResponse {

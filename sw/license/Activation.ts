@@ -11,14 +11,14 @@ import type { WorkerConfig } from './WorkerConfig.ts'
 /** The ways onto a license: online with a key, or air-gapped with a request code and a file. */
 export class Activation {
   readonly #store: LicenseStore
-  readonly #config: Pick<WorkerConfig, 'now'>
+  readonly #config: Pick<WorkerConfig, 'now' | 'product'>
   readonly #book: CheckBook
   readonly #server: ServerLink
   readonly #installer: GrantInstaller
 
   constructor(
     store: LicenseStore,
-    config: Pick<WorkerConfig, 'now'>,
+    config: Pick<WorkerConfig, 'now' | 'product'>,
     parts: { book: CheckBook; server: ServerLink; installer: GrantInstaller },
   ) {
     this.#store = store
@@ -35,6 +35,7 @@ export class Activation {
     const answer = await this.#server.call('/activate', {
       licenseKey,
       nonce,
+      product: this.#config.product,
       device: {
         id: device.id,
         name: deviceName,

@@ -30,4 +30,15 @@ describe('what the user reads when activation fails', () => {
     expect(full({ seats: 5 })).toBe('All 5 seats of this license are in use.')
     expect(full()).toBe('All seats of this license are in use.')
   })
+
+  it('says a key for another product is the wrong key, not a typo or a reason to wait', () => {
+    const error = activationError({
+      code: 'product_mismatch',
+      detail: 'this key is a license for sheets, not notes',
+      details: { product: 'sheets' },
+    })
+    expect(error.message).toBe('That license key is for another product.')
+    expect(error.help).toContain('each has a key of its own')
+    expect(error.offerOffline).toBe(false)
+  })
 })

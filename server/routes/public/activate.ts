@@ -18,6 +18,8 @@ const ActivateBody = v.object({
   }),
   /** Echoed in the grant, so the device can tell this answer from an old one replayed. */
   nonce: v.optional(identifier),
+  /** Optional so that workers built before it keep activating. */
+  product: v.optional(identifier),
 })
 
 /** What the activation routes use: activation, and the guard on attempts per address. */
@@ -34,7 +36,8 @@ export function activateRoute(app: Hono, s: ActivationDeps): void {
       // visitor's browser must not spend the attempts of the visitor's address.
       const body: ActivateRequest = await readBody(c, ActivateBody)
       await limitActivations(s, clientAddress(c, s.trustedProxies))
-      const answer = await s.activations.activate(body.licenseKey, body.device, body.nonce)
+      const { licenseKey, device, nonce, product } = body
+      const answer = await s.activations.activate(licenseKey, device, { nonce, product })
       return c.json(answer satisfies GrantResponse)
     })
   })

@@ -4,11 +4,15 @@ import { API_PATHS } from '../../../src/core/index.ts'
 import type { OfflineActivateRequest, OfflineActivateResponse } from '../../../src/core/index.ts'
 import { clientAddress } from '../../http/clientAddress.ts'
 import { readBody } from '../../http/readBody.ts'
-import { licenseKey, token } from '../../http/schemas.ts'
+import { identifier, licenseKey, token } from '../../http/schemas.ts'
 import { countActivation, limitActivations } from './activate.ts'
 import type { ActivationDeps } from './activate.ts'
 
-const OfflineActivateBody = v.object({ licenseKey, requestCode: token })
+const OfflineActivateBody = v.object({
+  licenseKey,
+  requestCode: token,
+  product: v.optional(identifier),
+})
 
 /** `POST /api/v1/offline/activate`: a license file for an air-gapped device's request code. */
 export function offlineActivateRoute(app: Hono, s: ActivationDeps): void {
@@ -17,7 +21,8 @@ export function offlineActivateRoute(app: Hono, s: ActivationDeps): void {
       // Charged once the request is well-formed, as online activation is.
       const body: OfflineActivateRequest = await readBody(c, OfflineActivateBody)
       await limitActivations(s, clientAddress(c, s.trustedProxies))
-      const answer = await s.activations.activateOffline(body.licenseKey, body.requestCode)
+      const { licenseKey, requestCode, product } = body
+      const answer = await s.activations.activateOffline(licenseKey, requestCode, product)
       return c.json(answer satisfies OfflineActivateResponse)
     })
   })

@@ -35,6 +35,12 @@ export function activationError(error: WorkerError): ActivationError {
         'To free one, open Leeway Notes on a device you no longer use and choose “Deactivate this device” in its license panel (it works offline too), or ask your vendor to remove a device. Then try again.',
       )
     }
+    case 'product_mismatch':
+      // The key is a good one, for another product of the vendor's (details.product names it).
+      return plain(
+        'That license key is for another product.',
+        'Check that you entered the key for Leeway Notes: if you bought more than one product, each has a key of its own.',
+      )
     case 'offline':
       return plain(
         "You're offline, so the key cannot be checked now.",

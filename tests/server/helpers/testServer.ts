@@ -20,6 +20,7 @@ import type { Database } from '../../../server/storage/schema.ts'
 import type { AppDeps, Limits } from '../../../server/services.ts'
 import {
   createKeyRing,
+  createRequestCode,
   exportKey,
   generateEcKeyPair,
   parseGrantClaims,
@@ -225,6 +226,8 @@ export interface TestServer {
     grant: string
     certs: string[]
   }>
+  /** An air-gapped device's request code, signed by `device` now (name and platform may be given). */
+  requestCode(device: Device, shown?: { name: string; platform: string }): Promise<string>
   /** A proof for `grant`, made for `endpoint` (validate unless said), as the worker makes them. */
   proof(grant: string, device: Device, ts?: number, endpoint?: ProofEndpoint): Promise<string>
   check(grant: string, device: Device, endpoint?: ProofEndpoint): Promise<Check>
@@ -368,6 +371,11 @@ export async function startTestServer(
       const device = await server.makeDevice()
       const { grant, certs } = await server.activateOk(license.key, device)
       return { license, device, grant, certs }
+    },
+    requestCode(device, shown = { name: 'Air-gapped workstation', platform: 'windows' }) {
+      const ts = Math.floor(clock.now() / 1000)
+      const request = { dev: device.id, jwk: device.publicKey, ts, ...shown }
+      return createRequestCode(request, device.privateKey)
     },
     proof(grant, device, ts = Math.floor(clock.now() / 1000), endpoint = VALIDATE) {
       return signProof({ jti: claimsOf(grant).jti, ts, ...endpoint }, device.privateKey)
