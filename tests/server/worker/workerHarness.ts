@@ -83,6 +83,7 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     rootJwk: data.rootPublicJwk,
     product: 'notes',
     apiBase: '/api/v1',
+    origin: 'https://app.example',
     requestTimeoutMs: 2_000,
     backoff: DEFAULT_BACKOFF,
     now: () => clocks.device,
