@@ -94,6 +94,20 @@ export const WORKER_ERROR_CODES = [
   'server_error',
   /** Something else answered in its place (a captive portal, a proxy) or changed the answer. */
   'interference',
+  /**
+   * The license server is on another origin and does not allow this one (CORS): the request failed
+   * while the server's origin answers one that needs no CORS. A proxy's error page without CORS
+   * headers, in front of a server that is down, looks the same.
+   */
+  'cors_blocked',
+  /**
+   * A license server answered this very request, for this device, with a grant that its own
+   * signing key signed, but the pinned root certified none of its keys: the app was built with
+   * another root key than the server's. Nothing of the answer is kept.
+   */
+  'root_key_mismatch',
+  /** A license (a grant, a license file) for another product than the one the worker serves. */
+  'product_mismatch',
   /** The license server answered 429. */
   'rate_limited',
   /** A request the worker cannot take: a field missing, a wrong method, text not a license file. */

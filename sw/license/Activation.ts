@@ -11,14 +11,14 @@ import type { WorkerConfig } from './WorkerConfig.ts'
 /** The ways onto a license: online with a key, or air-gapped with a request code and a file. */
 export class Activation {
   readonly #store: LicenseStore
-  readonly #config: Pick<WorkerConfig, 'now'>
+  readonly #config: Pick<WorkerConfig, 'now' | 'product'>
   readonly #book: CheckBook
   readonly #server: ServerLink
   readonly #installer: GrantInstaller
 
   constructor(
     store: LicenseStore,
-    config: Pick<WorkerConfig, 'now'>,
+    config: Pick<WorkerConfig, 'now' | 'product'>,
     parts: { book: CheckBook; server: ServerLink; installer: GrantInstaller },
   ) {
     this.#store = store
@@ -34,6 +34,9 @@ export class Activation {
     const nonce = randomNonce()
     const answer = await this.#server.call('/activate', {
       licenseKey,
+      // A server that knows which product asks refuses a key of another (product_mismatch) before
+      // it takes a seat; the grant's `aud` is checked here all the same.
+      product: this.#config.product,
       nonce,
       device: {
         id: device.id,
@@ -45,7 +48,11 @@ export class Activation {
     if (answer.kind === 'unreachable') {
       if (answer.status === 429) return fail(429, 'rate_limited', answer.retryAt)
       // An activation's Retry-After is about activations, never about re-checks.
-      await this.#book.recordFailure({ connectivity: answer.connectivity, retryAt: null })
+      await this.#book.recordFailure(
+        { connectivity: answer.connectivity, retryAt: null },
+        answer.code ? { code: answer.code } : null,
+      )
+      if (answer.code) return fail(503, answer.code)
       if (answer.connectivity === 'offline') return fail(503, 'offline')
       if (answer.connectivity === 'interference') return fail(503, 'interference')
       return fail(503, 'server_error', answer.retryAt)

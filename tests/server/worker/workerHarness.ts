@@ -26,6 +26,7 @@ export type Interceptor = (
   path: string,
   body: unknown,
   forward: () => Promise<Response>,
+  init: RequestInit | undefined,
 ) => Promise<Response>
 
 export interface WorkerHarness {
@@ -58,7 +59,13 @@ export interface WorkerHarness {
 
 let counter = 0
 
-export async function startWorkerHarness(): Promise<WorkerHarness> {
+/**
+ * `config` changes what the worker is given (another pinned root, product or API base); the
+ * server is the same. A worker whose API base names another origin still reaches this server.
+ */
+export async function startWorkerHarness(
+  config: Partial<Pick<WorkerConfig, 'rootJwk' | 'product' | 'apiBase'>> = {},
+): Promise<WorkerHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'leeway-worker-'))
   const clocks = { device: Date.UTC(2026, 5, 1, 12), server: Date.UTC(2026, 5, 1, 12) }
   const data = await openDeployment(dir, { now: () => clocks.server })
@@ -70,8 +77,12 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     const path = String(input)
     const request: unknown = JSON.parse(String(init?.body ?? 'null'))
     const forward = async () =>
-      app.request(path, { method: init?.method, headers: init?.headers, body: init?.body })
-    const response = interceptor ? await interceptor(path, request, forward) : await forward()
+      app.request(serverPath(path), {
+        method: init?.method,
+        headers: init?.headers,
+        body: init?.body,
+      })
+    const response = interceptor ? await interceptor(path, request, forward, init) : await forward()
     const text = await response.clone().text()
     exchanges.push({ path, request, status: response.status, response: text })
     return response
@@ -79,7 +90,7 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
 
   const name = `leeway-worker-${++counter}`
   let db: LeewayDb = openLeewayDb(name)
-  const config: WorkerConfig = {
+  const workerConfig: WorkerConfig = {
     rootJwk: data.rootPublicJwk,
     product: 'notes',
     apiBase: '/api/v1',
@@ -92,6 +103,7 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     onLine: () => true,
     registerSync: async () => undefined,
     broadcast: () => undefined,
+    ...config,
   }
   const manifests = new ManifestService(data.store, () => clocks.server)
   const admin = new AdminService(data.store, manifests, data.keyHashSecret, () => clocks.server)
@@ -99,11 +111,11 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
   const harness: WorkerHarness = {
     data,
     app,
-    worker: new LicenseWorker(new LicenseStore(db), config),
+    worker: new LicenseWorker(new LicenseStore(db), workerConfig),
     restart() {
       db.close()
       db = openLeewayDb(name)
-      harness.worker = new LicenseWorker(new LicenseStore(db), config)
+      harness.worker = new LicenseWorker(new LicenseStore(db), workerConfig)
       return harness.worker
     },
     database: () => db.connection(),
@@ -161,4 +173,10 @@ export function jsonAnswer(
     status,
     headers: { 'content-type': 'application/json', ...headers },
   })
+}
+
+/** The path and query of a URL the worker fetched, whatever origin its API base names. */
+function serverPath(url: string): string {
+  const { pathname, search } = new URL(url, 'https://app.example')
+  return pathname + search
 }
