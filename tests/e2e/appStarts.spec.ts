@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test'
 import { licensedApp, restartWorker } from './support/appPage.ts'
 import { expect, test } from './support/fixtures.ts'
+import type { AdminClient, AppDriver } from './support/fixtures.ts'
 
 // Opt-in telemetry counts app starts, online and offline. The app's page loads are answered by
 // Workbox's precache route, whose fetch listener calls respondWith, and respondWith stops the
@@ -30,6 +31,13 @@ async function appStarts(page: Page): Promise<{ online: number; offline: number 
   })
 }
 
+/** The app licensed and telemetry on: the counts before any start that will be counted. */
+async function countingApp(app: AppDriver, admin: AdminClient) {
+  await licensedApp(app, admin)
+  expect((await app.call('/_license/telemetry', { optIn: true })).status).toBe(200)
+  return appStarts(app.page)
+}
+
 test.describe('app starts, counted with consent', () => {
   test('Should count a start whose page the precache served - a reload, a worker started by the navigation, a reload offline', async ({
     app,
@@ -37,9 +45,7 @@ test.describe('app starts, counted with consent', () => {
     context,
     page,
   }) => {
-    await licensedApp(app, admin)
-    expect((await app.call('/_license/telemetry', { optIn: true })).status).toBe(200)
-    const before = await appStarts(page)
+    const before = await countingApp(app, admin)
 
     await page.reload()
     await expect.poll(() => appStarts(page)).toEqual({ ...before, online: before.online + 1 })
@@ -49,8 +55,8 @@ test.describe('app starts, counted with consent', () => {
     await expect.poll(() => appStarts(page)).toEqual({ ...before, online: before.online + 2 })
 
     // Offline, the page comes from the precache alone. Whether the start counts as online or
-    // offline is what the worker knows of the network then (Chromium's offline emulation leaves the
-    // worker's navigator.onLine true until a request of its own fails): only the count is asked.
+    // offline is what the worker knows of the network then (its navigator.onLine, which Chromium's
+    // offline emulation may not reach, and its last check, which succeeded): only the count is asked.
     await context.setOffline(true)
     await page.reload()
     await expect(page.getByTestId('license-status')).toHaveText('active')
@@ -68,9 +74,7 @@ test.describe('app starts, counted with consent', () => {
     context,
     page,
   }) => {
-    await licensedApp(app, admin)
-    await app.call('/_license/telemetry', { optIn: true })
-    const before = await appStarts(page)
+    const before = await countingApp(app, admin)
     await app.state()
     await app.call('/_license/recheck', {})
     const second = await context.newPage()

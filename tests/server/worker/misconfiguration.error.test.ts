@@ -195,13 +195,7 @@ describe('a license for another product than the worker serves', () => {
   it('refuses a license file for another product', async () => {
     h = await startWorkerHarness({ product: 'draw' })
     const license = await h.createLicense({ recheckEvery: null })
-    const { requestCode } = await h.worker.requestCode('Air-gapped')
-    const made = await h.app.request('/api/v1/offline/activate', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ licenseKey: license.key, requestCode }),
-    })
-    const { licenseFile } = (await made.json()) as { licenseFile: string }
+    const licenseFile = await h.licenseFile(license.key)
     expect(await h.post('/_license/import', { licenseFile })).toEqual({
       status: 400,
       body: { error: { code: 'product_mismatch' } },

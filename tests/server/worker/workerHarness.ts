@@ -43,6 +43,8 @@ export interface WorkerHarness {
   advance(ms: number): void
   /** A new license of two seats, activated on this device; throws if activation fails. */
   activated(): Promise<{ id: string; key: string }>
+  /** A license file for this device, made by the server from the worker's request code. */
+  licenseFile(licenseKey: string): Promise<string>
   /** Replaces the network for the worker's requests; `forward` reaches the real server. */
   intercept(interceptor: Interceptor | null): void
   /** Every request the worker sent, with the server's answer body. */
@@ -129,6 +131,15 @@ export async function startWorkerHarness(
       const result = await harness.worker.activate(license.key, 'Test device')
       if (!result.ok) throw new Error(`activation failed: ${result.code}`)
       return license
+    },
+    async licenseFile(licenseKey) {
+      const { requestCode } = await harness.worker.requestCode('Air-gapped')
+      const made = await app.request('/api/v1/offline/activate', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ licenseKey, requestCode }),
+      })
+      return ((await made.json()) as { licenseFile: string }).licenseFile
     },
     exchanges,
     intercept(next) {
