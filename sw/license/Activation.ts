@@ -34,10 +34,8 @@ export class Activation {
     const nonce = randomNonce()
     const answer = await this.#server.call('/activate', {
       licenseKey,
-      // A server that knows which product asks refuses a key of another (product_mismatch) before
-      // it takes a seat; the grant's `aud` is checked here all the same.
-      product: this.#config.product,
       nonce,
+      product: this.#config.product,
       device: {
         id: device.id,
         name: deviceName,

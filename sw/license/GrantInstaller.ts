@@ -43,7 +43,9 @@ export class GrantInstaller {
     if (applied.kind === 'rejected') {
       // A file is the user's to fix; an answer that does not verify was changed on the network,
       // or comes from a server whose root this build does not pin.
-      if (applied.code === 'product_mismatch') return fail(file ? 400 : 409, 'product_mismatch')
+      // As the server refuses a key of another product (403), when it can tell; a server that
+      // cannot has issued the grant, and the seat it took stays taken until freed.
+      if (applied.code === 'product_mismatch') return fail(403, 'product_mismatch')
       if (applied.code === 'root_key_mismatch') return fail(502, 'root_key_mismatch')
       return file ? fail(400, 'grant_invalid') : fail(502, 'interference')
     }

@@ -186,7 +186,7 @@ describe('a license for another product than the worker serves', () => {
     h = await startWorkerHarness({ product: 'draw' })
     const license = await h.createLicense() // a license of the product `notes`
     const answer = await h.post('/_license/activate', { licenseKey: license.key })
-    expect(answer).toEqual({ status: 409, body: { error: { code: 'product_mismatch' } } })
+    expect(answer).toEqual({ status: 403, body: { error: { code: 'product_mismatch' } } })
     expect((await h.state()).status).toBe('unlicensed')
     // The worker says which product it asks for, so a server that checks can refuse first.
     expect(h.exchanges.at(-1)?.request).toMatchObject({ product: 'draw' })
@@ -197,7 +197,7 @@ describe('a license for another product than the worker serves', () => {
     const license = await h.createLicense({ recheckEvery: null })
     const licenseFile = await h.licenseFile(license.key)
     expect(await h.post('/_license/import', { licenseFile })).toEqual({
-      status: 400,
+      status: 403,
       body: { error: { code: 'product_mismatch' } },
     })
     expect((await h.state()).status).toBe('unlicensed')
@@ -206,11 +206,22 @@ describe('a license for another product than the worker serves', () => {
   it('passes on the server’s own product_mismatch refusal of an activation', async () => {
     h = await startWorkerHarness({ product: 'draw' })
     h.intercept(async () =>
-      jsonAnswer({ error: { code: 'product_mismatch', message: 'key of notes' } }, 409),
+      jsonAnswer(
+        {
+          error: {
+            code: 'product_mismatch',
+            message: 'key of notes',
+            details: { product: 'notes' },
+          },
+        },
+        403,
+      ),
     )
     expect(await h.post('/_license/activate', { licenseKey: 'K' })).toEqual({
-      status: 409,
-      body: { error: { code: 'product_mismatch', detail: 'key of notes' } },
+      status: 403,
+      body: {
+        error: { code: 'product_mismatch', detail: 'key of notes', details: { product: 'notes' } },
+      },
     })
   })
 })
