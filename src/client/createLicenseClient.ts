@@ -39,6 +39,11 @@ export interface LicenseClient {
   stop(): void
   /** Whether `feature` works now, per the latest state; false until it is known. */
   hasFeature(feature: string): boolean
+  /**
+   * Whether `feature` works, as a store that tells each change: in Svelte,
+   * `const canExport = leeway.feature('export.file')` then `{#if $canExport}`.
+   */
+  feature(feature: string): FeatureStore
   /** Asks the worker for the state now. */
   refresh(): Promise<ServedLicenseState | null>
   activate(licenseKey: string, deviceName?: string): Promise<ActionOutcome>
@@ -49,6 +54,11 @@ export interface LicenseClient {
   proof(endpoint: ProofEndpoint): Promise<HolderProofResponse | null>
   telemetry(): Promise<boolean>
   setTelemetry(optIn: boolean): Promise<boolean>
+}
+
+/** Svelte's store contract for one feature: called at once, then on every change. */
+export interface FeatureStore {
+  subscribe(run: (on: boolean) => void): () => void
 }
 
 /**
@@ -98,6 +108,17 @@ export function createLicenseClient(options: LicenseClientOptions = {}): License
       license.stop()
     },
     hasFeature: (feature) => license.hasFeature(feature),
+    feature: (feature) => ({
+      subscribe(run) {
+        let last: boolean | undefined
+        return license.subscribe((state) => {
+          const on = state?.features[feature] === true
+          if (on === last) return
+          last = on
+          run(on)
+        })
+      },
+    }),
     refresh: () => license.refresh(),
     activate: (licenseKey, deviceName) => actions.activate(licenseKey, deviceName),
     deactivate: () => actions.deactivate(),

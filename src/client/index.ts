@@ -1,7 +1,7 @@
 // Leeway's page client, as an app imports it (`leeway/client`): the license state and actions of
 // a worker the app registered, and a registration helper for apps that have none.
 export { createLicenseClient } from './createLicenseClient.ts'
-export type { LicenseClient, LicenseClientOptions } from './createLicenseClient.ts'
+export type { FeatureStore, LicenseClient, LicenseClientOptions } from './createLicenseClient.ts'
 export type { ActionOutcome } from './licenseActions.ts'
 export { LICENSE_POST_HEADERS } from './licenseActions.ts'
 export type { LicenseStateStore } from './licenseStore.ts'
