@@ -62,11 +62,11 @@ export interface WorkerHarness {
 let counter = 0
 
 /**
- * `config` changes what the worker is given (another pinned root, product or API base); the
+ * `overrides` change what the worker is given (another pinned root, product or API base); the
  * server is the same. A worker whose API base names another origin still reaches this server.
  */
 export async function startWorkerHarness(
-  config: Partial<Pick<WorkerConfig, 'rootJwk' | 'product' | 'apiBase'>> = {},
+  overrides: Partial<Pick<WorkerConfig, 'rootJwk' | 'product' | 'apiBase'>> = {},
 ): Promise<WorkerHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'leeway-worker-'))
   const clocks = { device: Date.UTC(2026, 5, 1, 12), server: Date.UTC(2026, 5, 1, 12) }
@@ -92,7 +92,7 @@ export async function startWorkerHarness(
 
   const name = `leeway-worker-${++counter}`
   let db: LeewayDb = openLeewayDb(name)
-  const workerConfig: WorkerConfig = {
+  const config: WorkerConfig = {
     rootJwk: data.rootPublicJwk,
     product: 'notes',
     apiBase: '/api/v1',
@@ -105,7 +105,7 @@ export async function startWorkerHarness(
     onLine: () => true,
     registerSync: async () => undefined,
     broadcast: () => undefined,
-    ...config,
+    ...overrides,
   }
   const manifests = new ManifestService(data.store, () => clocks.server)
   const admin = new AdminService(data.store, manifests, data.keyHashSecret, () => clocks.server)
@@ -113,11 +113,11 @@ export async function startWorkerHarness(
   const harness: WorkerHarness = {
     data,
     app,
-    worker: new LicenseWorker(new LicenseStore(db), workerConfig),
+    worker: new LicenseWorker(new LicenseStore(db), config),
     restart() {
       db.close()
       db = openLeewayDb(name)
-      harness.worker = new LicenseWorker(new LicenseStore(db), workerConfig)
+      harness.worker = new LicenseWorker(new LicenseStore(db), config)
       return harness.worker
     },
     database: () => db.connection(),
