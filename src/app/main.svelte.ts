@@ -1,7 +1,8 @@
 import { mount } from 'svelte'
-import { registerLicenseWorker } from '../client/registerLicenseWorker.ts'
+import { registerLicenseWorker } from '../client/index.ts'
 import App from './App.svelte'
 import SharedNoteView from './SharedNoteView.svelte'
+import { licenseClient } from './lib/licenseClient.ts'
 import { applyTheme, savedTheme } from './lib/theme.ts'
 import './app.css'
 
@@ -15,7 +16,7 @@ const shared = /^\/s\/([A-Za-z0-9_-]{1,64})$/.exec(location.pathname)
 if (shared?.[1]) {
   mount(SharedNoteView, { target, props: { id: shared[1] } })
 } else {
-  const worker = registerLicenseWorker()
+  const worker = registerLicenseWorker(licenseClient)
   const props = $state<{ updateReady: (() => void) | null }>({ updateReady: null })
   mount(App, { target, props })
   worker.onUpdateReady((apply) => {

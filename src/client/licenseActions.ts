@@ -1,13 +1,14 @@
-import { LICENSE_ENDPOINTS, LICENSE_REQUEST_HEADER } from '../core/index.ts'
+import { LICENSE_REQUEST_HEADER } from '../core/index.ts'
 import type {
   HolderProofResponse,
+  LicenseEndpoints,
   ProofEndpoint,
   RequestCodeResponse,
   ServedLicenseState,
   WorkerError,
   WorkerErrorBody,
 } from '../core/index.ts'
-import { license } from './licenseStore.ts'
+import type { LicenseStateStore } from './licenseStore.ts'
 
 /** What every POST to the worker carries: the worker refuses one without (a cross-site form). */
 export const LICENSE_POST_HEADERS = {
@@ -22,104 +23,119 @@ export const LICENSE_POST_HEADERS = {
 export type ActionOutcome =
   { ok: true; state: ServedLicenseState; queued: boolean } | ({ ok: false } & WorkerError)
 
-/** Activates this device with a license key, through the worker. */
-export async function activate(licenseKey: string, deviceName?: string): Promise<ActionOutcome> {
-  const outcome = await post(LICENSE_ENDPOINTS.activate, { licenseKey, deviceName })
-  // Keep the license through storage pressure; browsers decide, and only pages may ask.
-  if (outcome.ok) void navigator.storage?.persist?.().catch(() => false)
-  return outcome
-}
+/** The worker's endpoints as the page calls them; every state an action returns goes to `store`. */
+export class LicenseActions {
+  readonly #endpoints: LicenseEndpoints
+  readonly #store: LicenseStateStore
+  readonly #fetch: typeof fetch
 
-/** Installs a license file made by `leeway offline-activate`. */
-export async function importLicenseFile(licenseFile: string): Promise<ActionOutcome> {
-  const outcome = await post(LICENSE_ENDPOINTS.import, { licenseFile })
-  if (outcome.ok) void navigator.storage?.persist?.().catch(() => false)
-  return outcome
-}
-
-/** The request code for air-gapped activation. */
-export async function requestCode(deviceName?: string): Promise<RequestCodeResponse> {
-  const query = deviceName ? `?name=${encodeURIComponent(deviceName)}` : ''
-  const response = await fetch(LICENSE_ENDPOINTS.requestCode + query, { cache: 'no-store' })
-  if (!response.ok) throw new Error('the license worker could not make a request code')
-  return (await response.json()) as RequestCodeResponse
-}
-
-/** "Check now". */
-export async function recheck(): Promise<ActionOutcome> {
-  return post(LICENSE_ENDPOINTS.recheck, {})
-}
-
-/** Frees this device's seat; while offline it is queued (`queued: true`). */
-export async function deactivate(): Promise<ActionOutcome> {
-  return post(LICENSE_ENDPOINTS.deactivate, {})
-}
-
-export async function setTelemetry(optIn: boolean): Promise<boolean> {
-  const response = await fetch(LICENSE_ENDPOINTS.telemetry, {
-    method: 'POST',
-    headers: LICENSE_POST_HEADERS,
-    body: JSON.stringify({ optIn }),
-  })
-  return response.ok
-}
-
-/** Whether the user agreed to telemetry (off by default). */
-export async function getTelemetry(): Promise<boolean> {
-  try {
-    const response = await fetch(LICENSE_ENDPOINTS.telemetry, { cache: 'no-store' })
-    const body = (await response.json()) as { optIn?: unknown }
-    return response.ok && body.optIn === true
-  } catch {
-    return false
+  constructor(endpoints: LicenseEndpoints, store: LicenseStateStore, fetchImpl: typeof fetch) {
+    this.#endpoints = endpoints
+    this.#store = store
+    this.#fetch = fetchImpl
   }
-}
 
-/**
- * This license's grant with a fresh single-use proof, for one request to the app's own server that
- * must check the license itself (an `online` feature): the proof names that request's method and
- * path, and is good there only. Null when the device has no license (or for the license server's
- * own device endpoints, which only the worker signs for).
- * @example const holder = await licenseProof({ htm: 'POST', htu: '/api/v1/shares' }); await fetch('/api/v1/shares', { method: 'POST', body: JSON.stringify({ ...holder, title, body }) })
- */
-export async function licenseProof(endpoint: ProofEndpoint): Promise<HolderProofResponse | null> {
-  try {
-    const response = await fetch(LICENSE_ENDPOINTS.proof, {
-      method: 'POST',
-      cache: 'no-store',
-      headers: LICENSE_POST_HEADERS,
-      body: JSON.stringify(endpoint),
-    })
-    return response.ok ? ((await response.json()) as HolderProofResponse) : null
-  } catch {
-    return null
+  /** Activates this device with a license key, through the worker. */
+  async activate(licenseKey: string, deviceName?: string): Promise<ActionOutcome> {
+    return keepStorage(await this.#post(this.#endpoints.activate, { licenseKey, deviceName }))
   }
-}
 
-async function post(path: string, body: unknown): Promise<ActionOutcome> {
-  let response: Response
-  try {
-    response = await fetch(path, {
+  /** Installs a license file made by `leeway offline-activate`. */
+  async importLicenseFile(licenseFile: string): Promise<ActionOutcome> {
+    return keepStorage(await this.#post(this.#endpoints.import, { licenseFile }))
+  }
+
+  /** The request code for air-gapped activation. */
+  async requestCode(deviceName?: string): Promise<RequestCodeResponse> {
+    const query = deviceName ? `?name=${encodeURIComponent(deviceName)}` : ''
+    const response = await this.#fetch(this.#endpoints.requestCode + query, { cache: 'no-store' })
+    if (!response.ok) throw new Error('the license worker could not make a request code')
+    return (await response.json()) as RequestCodeResponse
+  }
+
+  /** "Check now". */
+  recheck(): Promise<ActionOutcome> {
+    return this.#post(this.#endpoints.recheck, {})
+  }
+
+  /** Frees this device's seat; while offline it is queued (`queued: true`). */
+  deactivate(): Promise<ActionOutcome> {
+    return this.#post(this.#endpoints.deactivate, {})
+  }
+
+  /** Records the user's telemetry choice; whether the worker took it. */
+  async setTelemetry(optIn: boolean): Promise<boolean> {
+    const response = await this.#fetch(this.#endpoints.telemetry, {
       method: 'POST',
       headers: LICENSE_POST_HEADERS,
-      body: JSON.stringify(body),
+      body: JSON.stringify({ optIn }),
     })
-  } catch {
-    return { ok: false, code: 'no_worker' }
+    return response.ok
   }
-  const json = (await response.json().catch(() => null)) as
-    (ServedLicenseState & { queued?: boolean }) | Partial<WorkerErrorBody> | null
-  if (!response.ok || !json || 'error' in json) {
-    const error = json && 'error' in json ? json.error : undefined
-    return {
-      ok: false,
-      code: error?.code ?? 'unknown',
-      detail: error?.detail,
-      details: error?.details,
-      retryAt: error?.retryAt,
+
+  /** Whether the user agreed to telemetry (off by default). */
+  async telemetry(): Promise<boolean> {
+    try {
+      const response = await this.#fetch(this.#endpoints.telemetry, { cache: 'no-store' })
+      const body = (await response.json()) as { optIn?: unknown }
+      return response.ok && body.optIn === true
+    } catch {
+      return false
     }
   }
-  const { queued, ...state } = json as ServedLicenseState & { queued?: boolean }
-  license.set(state)
-  return { ok: true, state, queued: queued === true }
+
+  /**
+   * This license's grant with a fresh single-use proof, for one request to the app's own server
+   * that must check the license itself (an `online` feature): the proof names that request's
+   * method and path, and is good there only. Null when the device has no license (or for the
+   * license server's own device endpoints, which only the worker signs for).
+   * @example const holder = await client.proof({ htm: 'POST', htu: '/api/v1/shares' }); await fetch('/api/v1/shares', { method: 'POST', body: JSON.stringify({ ...holder, title, body }) })
+   */
+  async proof(endpoint: ProofEndpoint): Promise<HolderProofResponse | null> {
+    try {
+      const response = await this.#fetch(this.#endpoints.proof, {
+        method: 'POST',
+        cache: 'no-store',
+        headers: LICENSE_POST_HEADERS,
+        body: JSON.stringify(endpoint),
+      })
+      return response.ok ? ((await response.json()) as HolderProofResponse) : null
+    } catch {
+      return null
+    }
+  }
+
+  async #post(path: string, body: unknown): Promise<ActionOutcome> {
+    let response: Response
+    try {
+      response = await this.#fetch(path, {
+        method: 'POST',
+        headers: LICENSE_POST_HEADERS,
+        body: JSON.stringify(body),
+      })
+    } catch {
+      return { ok: false, code: 'no_worker' }
+    }
+    const json = (await response.json().catch(() => null)) as
+      (ServedLicenseState & { queued?: boolean }) | Partial<WorkerErrorBody> | null
+    if (!response.ok || !json || 'error' in json) {
+      const error = json && 'error' in json ? json.error : undefined
+      return {
+        ok: false,
+        code: error?.code ?? 'unknown',
+        detail: error?.detail,
+        details: error?.details,
+        retryAt: error?.retryAt,
+      }
+    }
+    const { queued, ...state } = json as ServedLicenseState & { queued?: boolean }
+    this.#store.set(state)
+    return { ok: true, state, queued: queued === true }
+  }
+}
+
+/** Keeps the license through storage pressure where a license was installed; only pages may ask. */
+function keepStorage(outcome: ActionOutcome): ActionOutcome {
+  if (outcome.ok) void navigator.storage?.persist?.().catch(() => false)
+  return outcome
 }

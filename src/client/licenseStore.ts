@@ -1,4 +1,4 @@
-import { BROADCAST_CHANNEL, LICENSE_ENDPOINTS } from '../core/index.ts'
+import { APP_START_PARAM } from '../core/index.ts'
 import type { ServedLicenseState, StateMessage } from '../core/index.ts'
 
 type Subscriber = (state: ServedLicenseState | null) => void
@@ -13,29 +13,50 @@ const MIN_REFRESH_INTERVAL_MS = 250
  * broadcasts, so every tab shows the same thing. Implements Svelte's store contract (`$license`).
  */
 export class LicenseStateStore {
+  readonly #stateUrl: string
+  readonly #channelName: string
+  readonly #fetch: typeof fetch
   #state: ServedLicenseState | null = null
   readonly #subscribers = new Set<Subscriber>()
   #channel: BroadcastChannel | undefined
   #refreshTimer: ReturnType<typeof setTimeout> | undefined
   /** Counts states set, so an answer to an older question never replaces a newer state. */
   #version = 0
+  /** Until the worker has answered once: that first answer counts as this page load's app start. */
+  #startUncounted = true
+
+  /** `stateUrl`: the worker's state endpoint; `channelName`: the channel it broadcasts on. */
+  constructor(stateUrl: string, channelName: string, fetchImpl: typeof fetch) {
+    this.#stateUrl = stateUrl
+    this.#channelName = channelName
+    this.#fetch = fetchImpl
+  }
 
   /** Starts following the worker's broadcasts and loads the state once. */
   start(): void {
     if (this.#channel) return
-    this.#channel = new BroadcastChannel(BROADCAST_CHANNEL)
+    this.#channel = new BroadcastChannel(this.#channelName)
     this.#channel.addEventListener('message', (event: MessageEvent<StateMessage>) => {
       if (event.data?.type === 'state') this.set(event.data.state)
     })
     void this.refresh()
   }
 
+  /** Stops following the worker (the state kept stays readable). */
+  stop(): void {
+    clearTimeout(this.#refreshTimer)
+    this.#channel?.close()
+    this.#channel = undefined
+  }
+
   /** Asks the worker for the state now; it answers from its store without waiting for the network. */
   async refresh(): Promise<ServedLicenseState | null> {
     const asked = this.#version
+    const url = this.#startUncounted ? `${this.#stateUrl}?${APP_START_PARAM}=1` : this.#stateUrl
     try {
-      const response = await fetch(LICENSE_ENDPOINTS.state, { cache: 'no-store' })
+      const response = await this.#fetch(url, { cache: 'no-store' })
       const state = response.ok ? ((await response.json()) as ServedLicenseState) : null
+      if (state) this.#startUncounted = false
       // A broadcast or an action that landed while this answer travelled is newer: keep it.
       if (state && this.#version === asked) this.set(state)
     } catch {
@@ -85,12 +106,4 @@ export class LicenseStateStore {
   hasFeature(feature: string): boolean {
     return this.#state?.features[feature] === true
   }
-}
-
-/** The page's license store. */
-export const license = new LicenseStateStore()
-
-/** Whether `feature` works now, per the latest state. */
-export function hasFeature(feature: string): boolean {
-  return license.hasFeature(feature)
 }

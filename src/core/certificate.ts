@@ -1,6 +1,6 @@
 import type { CryptoKey, JWK } from 'jose'
 import { CertInvalid } from './errors.ts'
-import { readHeader, signCompact, verifyCompact } from './jws.ts'
+import { peekPayload, readHeader, signCompact, verifyCompact } from './jws.ts'
 import { isPublicJwk } from './keys.ts'
 import type { PublicJwk } from './keys.ts'
 
@@ -34,6 +34,15 @@ export async function verifyCertificate(
   readHeader(token, CERT_TYP)
   const claims = await verifyCompact(token as string, root, 'certificate')
   return parseCertificateClaims(claims)
+}
+
+/**
+ * Reads a certificate's claims without checking who signed it: for diagnostics only (which root a
+ * server holds), never to trust its key. Throws if it is not a well-formed certificate.
+ */
+export function peekCertificate(token: unknown): CertificateClaims {
+  readHeader(token, CERT_TYP)
+  return parseCertificateClaims(peekPayload(token as string))
 }
 
 function parseCertificateClaims(claims: Record<string, unknown>): CertificateClaims {

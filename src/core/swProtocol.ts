@@ -2,20 +2,59 @@ import type { ApiErrorDetails } from './api.ts'
 import type { LicenseState } from './licenseState.ts'
 
 // The contract between the page and the service worker: virtual endpoints, broadcast messages and
-// page-to-worker messages. Types and constants only, so both sides share one definition.
+// page-to-worker messages. Types, constants and the endpoints' paths, so both sides share one
+// definition.
 
-/** The virtual endpoints, answered by the service worker, never by the network. */
-export const LICENSE_ENDPOINTS = {
-  state: '/_license/state',
-  activate: '/_license/activate',
-  requestCode: '/_license/request-code',
-  import: '/_license/import',
-  recheck: '/_license/recheck',
-  deactivate: '/_license/deactivate',
-  telemetry: '/_license/telemetry',
+/** Where the virtual endpoints live unless the worker and the client are both told otherwise. */
+export const DEFAULT_ENDPOINT_BASE = '/_license/'
+
+const ENDPOINT_NAMES = {
+  state: 'state',
+  activate: 'activate',
+  requestCode: 'request-code',
+  import: 'import',
+  recheck: 'recheck',
+  deactivate: 'deactivate',
+  telemetry: 'telemetry',
   /** A grant and a fresh proof, for the app's own online features that its server checks. */
-  proof: '/_license/proof',
+  proof: 'proof',
 } as const
+
+/** The virtual endpoints' paths, by name. */
+export type LicenseEndpoints = { readonly [Name in keyof typeof ENDPOINT_NAMES]: string }
+
+/**
+ * The virtual endpoints under `base`, a path of this origin such as `/_license/` (the default).
+ * The worker and the page client must be given the same base.
+ * @example licenseEndpoints('/acme-license/').state // '/acme-license/state'
+ */
+export function licenseEndpoints(base: string = DEFAULT_ENDPOINT_BASE): LicenseEndpoints {
+  const prefix = endpointBase(base)
+  const entries = Object.entries(ENDPOINT_NAMES).map(([name, path]) => [name, prefix + path])
+  return Object.freeze(Object.fromEntries(entries) as LicenseEndpoints)
+}
+
+/**
+ * `base` checked and with its closing slash: a path of this origin below its root (every request
+ * under it is the worker's), no query, no fragment.
+ */
+export function endpointBase(base: string): string {
+  const path = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%-][A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(base)
+  // `//host/` names another origin; `.` and `..` segments change once the browser resolves them.
+  if (!path || base.includes('//') || /\/\.\.?(?:\/|$)/.test(base))
+    throw new TypeError(`endpoint base ${JSON.stringify(base)} is not a path such as "/_license/"`)
+  return base.endsWith('/') ? base : `${base}/`
+}
+
+/** The virtual endpoints at their default paths (`/_license/state`, …). */
+export const LICENSE_ENDPOINTS = licenseEndpoints()
+
+/**
+ * The query of the first state request of a page load (`GET /_license/state?start=1`): the worker
+ * counts an app start (opt-in telemetry). Counted here, not from the navigation, so that no other
+ * fetch listener answering the navigation first (Workbox's precache) can keep it from the worker.
+ */
+export const APP_START_PARAM = 'start'
 
 /**
  * Sent with every POST to the worker's endpoints, beside `Content-Type: application/json`. A page
@@ -27,7 +66,7 @@ export const LICENSE_REQUEST_HEADER = 'X-Leeway-Request'
 /** The Background Sync (and Periodic Background Sync) tag that wakes the worker to re-check. */
 export const SYNC_TAG = 'leeway-recheck'
 
-/** The channel every state change is broadcast on, to every tab. */
+/** The channel every state change is broadcast on, to every tab, unless both sides name another. */
 export const BROADCAST_CHANNEL = 'leeway'
 
 /** Broadcast by the worker after every state change. */
@@ -36,12 +75,13 @@ export interface StateMessage {
   state: ServedLicenseState
 }
 
-/** Messages the page posts to the worker. */
+/**
+ * Messages the page posts to the worker. (When to switch to a waiting new version is the app's
+ * own policy, not Leeway's: the demo's worker takes Workbox's `SKIP_WAITING` itself.)
+ */
 export type PageMessage =
   /** The page saw the browser come back online: re-check now if one is due or failed. */
-  | { type: 'online' }
-  /** The user accepted a waiting new version. */
-  | { type: 'SKIP_WAITING' }
+  { type: 'online' }
 
 /**
  * The codes of the worker's own failures, beside the server's (`license_key_invalid`, …) that it
@@ -54,6 +94,20 @@ export const WORKER_ERROR_CODES = [
   'server_error',
   /** Something else answered in its place (a captive portal, a proxy) or changed the answer. */
   'interference',
+  /**
+   * The license server is on another origin and does not allow this one (CORS): the request failed
+   * while the server's origin answers one that needs no CORS. A proxy's error page without CORS
+   * headers, in front of a server that is down, looks the same.
+   */
+  'cors_blocked',
+  /**
+   * A license server answered this very request, for this device, with a grant that its own
+   * signing key signed, but the pinned root certified none of its keys: the app was built with
+   * another root key than the server's. Nothing of the answer is kept.
+   */
+  'root_key_mismatch',
+  /** A license (a grant, a license file) for another product than the one the worker serves. */
+  'product_mismatch',
   /** The license server answered 429. */
   'rate_limited',
   /** A request the worker cannot take: a field missing, a wrong method, text not a license file. */

@@ -46,7 +46,11 @@ export class Activation {
     if (answer.kind === 'unreachable') {
       if (answer.status === 429) return fail(429, 'rate_limited', answer.retryAt)
       // An activation's Retry-After is about activations, never about re-checks.
-      await this.#book.recordFailure({ connectivity: answer.connectivity, retryAt: null })
+      await this.#book.recordFailure(
+        { connectivity: answer.connectivity, retryAt: null },
+        answer.code ? { code: answer.code } : null,
+      )
+      if (answer.code) return fail(503, answer.code)
       if (answer.connectivity === 'offline') return fail(503, 'offline')
       if (answer.connectivity === 'interference') return fail(503, 'interference')
       return fail(503, 'server_error', answer.retryAt)

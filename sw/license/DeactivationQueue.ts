@@ -99,7 +99,7 @@ export class DeactivationQueue {
         }
       } else if (answer.kind === 'unreachable') {
         await this.#store.countAttempt(item.id)
-        await book.recordFailure(answer)
+        await book.recordFailure(answer, answer.code ? { code: answer.code } : null)
         break
       } else {
         // Refused for good (the seat is already free, the grant unknown): recorded, not retried.

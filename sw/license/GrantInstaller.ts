@@ -11,11 +11,14 @@ export type InstallRequest =
 
 /** Installs the grant of a direct answer (activation, deactivation) or of a license file. */
 export class GrantInstaller {
+  readonly #product: string
   readonly #keeper: GrantKeeper
   readonly #book: CheckBook
   readonly #view: StateView
 
-  constructor(keeper: GrantKeeper, book: CheckBook, view: StateView) {
+  /** `product`: the one this worker serves; a grant for another is refused, not installed. */
+  constructor(product: string, keeper: GrantKeeper, book: CheckBook, view: StateView) {
+    this.#product = product
     this.#keeper = keeper
     this.#book = book
     this.#view = view
@@ -29,11 +32,22 @@ export class GrantInstaller {
   ): Promise<ActionResult> {
     const certs = stringArray(body.certs)
     if (typeof body.grant !== 'string' || !certs) return fail(502, 'interference')
-    const expectedNonce = request.action === 'import' ? null : request.nonce
-    const applied = await this.#keeper.apply({ grant: body.grant, certs }, device, expectedNonce)
-    if (applied === 'rejected') {
-      // A file is the user's to fix; an answer that does not verify was changed on the network.
-      return request.action === 'import' ? fail(400, 'grant_invalid') : fail(502, 'interference')
+    const file = request.action === 'import'
+    const applied = await this.#keeper.apply(
+      { grant: body.grant, certs },
+      device,
+      file
+        ? { product: this.#product }
+        : { nonce: request.nonce, requireNonce: true, product: this.#product },
+    )
+    if (applied.kind === 'rejected') {
+      // A file is the user's to fix; an answer that does not verify was changed on the network,
+      // or comes from a server whose root this build does not pin.
+      // As the server refuses a key of another product (403), when it can tell; a server that
+      // cannot has issued the grant, and the seat it took stays taken until freed.
+      if (applied.code === 'product_mismatch') return fail(403, 'product_mismatch')
+      if (applied.code === 'root_key_mismatch') return fail(502, 'root_key_mismatch')
+      return file ? fail(400, 'grant_invalid') : fail(502, 'interference')
     }
     const serverTime = applied.claims.iat * 1000
     if (request.action === 'import') {

@@ -2,6 +2,7 @@ import {
   GRANT_TYP,
   LeewayError,
   createKeyRing,
+  grantUnderAnyRoot,
   readHeader,
   reconcile,
   verifyGrant,
@@ -31,7 +32,26 @@ export interface LoadedGrant {
 
 export type Loaded = { kind: 'none' } | LoadedGrant | { kind: 'invalid'; problem: string }
 
-export type Applied = { claims: GrantClaims; won: boolean } | 'rejected'
+export type Applied =
+  { kind: 'applied'; claims: GrantClaims; won: boolean } | { kind: 'rejected'; code: Rejection }
+
+/**
+ * Why a grant was set aside: it does not verify against the pinned root or answer what it should
+ * (`grant_invalid`), it verifies only under a root of its server's own, as an answer to this very
+ * request for this device (`root_key_mismatch`: see `underAnotherRoot`), or it is for another
+ * product (`product_mismatch`).
+ */
+export type Rejection = 'grant_invalid' | 'root_key_mismatch' | 'product_mismatch'
+
+/** What a grant must answer: the request's nonce, and the product it must be for. */
+export interface GrantBinding {
+  /** The nonce of the request the grant answers, if it answers one of this worker's requests. */
+  nonce?: string
+  /** A grant without `nonce` is rejected: a direct answer to an activation or deactivation. */
+  requireNonce?: boolean
+  /** The product the grant must be for. */
+  product?: string
+}
 
 /**
  * The grants on this device: read from the store and verified against the pinned root and the
@@ -74,13 +94,13 @@ export class GrantKeeper {
   }
 
   /**
-   * Verifies a grant from the server or a file and keeps it if it wins reconciliation. With
-   * `expectedNonce`, a grant that does not carry it is rejected before anything is stored.
+   * Verifies a grant from the server or a file and keeps it if it wins reconciliation. A grant
+   * that does not answer `binding` is rejected before anything is stored.
    */
   async apply(
     incoming: StoredLicense,
     device: DeviceIdentity,
-    expectedNonce: string | null = null,
+    binding: GrantBinding = {},
   ): Promise<Applied> {
     let claims: GrantClaims
     try {
@@ -91,10 +111,15 @@ export class GrantKeeper {
         now: this.#config.now(),
         expect: { dev: device.id, jkt: device.jkt },
       })
-    } catch {
-      return 'rejected'
+    } catch (error) {
+      const unknownKey = error instanceof LeewayError && error.code === 'kid_unknown'
+      const mismatch = unknownKey && (await underAnotherRoot(incoming, device, binding.nonce))
+      return { kind: 'rejected', code: mismatch ? 'root_key_mismatch' : 'grant_invalid' }
     }
-    if (expectedNonce !== null && claims.nonce !== expectedNonce) return 'rejected'
+    if (binding.requireNonce === true && claims.nonce !== binding.nonce)
+      return { kind: 'rejected', code: 'grant_invalid' }
+    if (binding.product !== undefined && claims.aud !== binding.product)
+      return { kind: 'rejected', code: 'product_mismatch' }
     const product = claims.aud
     const local = await this.loadFor(product, device)
     const won =
@@ -128,7 +153,7 @@ export class GrantKeeper {
         this.#loaded = Promise.resolve(judged)
       }
     }
-    return { claims, won }
+    return { kind: 'applied', claims, won }
   }
 
   async #verify(product: string, device: DeviceIdentity): Promise<Loaded> {
@@ -197,6 +222,29 @@ export class GrantKeeper {
       }
     }
   }
+}
+
+/**
+ * Whether a grant the pinned root did not vouch for answers this very request (it carries its
+ * `nonce`), for this device and its key, signed by the key of a certificate sent beside it: what
+ * only a license server with a root key of its own makes (a build pinned to another root than the
+ * server's), never a portal, a proxy or an old answer replayed. Someone on the network who reads
+ * our request could make one too, with a root of their own; that changes only the words the user
+ * reads, since nothing of such an answer is kept either way.
+ */
+async function underAnotherRoot(
+  incoming: StoredLicense,
+  device: DeviceIdentity,
+  nonce: string | undefined,
+): Promise<boolean> {
+  if (nonce === undefined) return false
+  const claims = await grantUnderAnyRoot(incoming.grant, incoming.certs)
+  return (
+    claims !== null &&
+    claims.nonce === nonce &&
+    claims.dev === device.id &&
+    claims.cnf.jkt === device.jkt
+  )
 }
 
 /** What the high-water record keeps of a verified grant. */

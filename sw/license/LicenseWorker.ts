@@ -45,7 +45,7 @@ export class LicenseWorker {
     const keeper = new GrantKeeper(store, config, book, telemetry)
     const server = new ServerLink(config, book)
     const view = new StateView(keeper, book, telemetry, config)
-    const installer = new GrantInstaller(keeper, book, view)
+    const installer = new GrantInstaller(config.product, keeper, book, view)
     const queue = new DeactivationQueue(store, config, { keeper, book, server, installer, view })
     this.#telemetry = telemetry
     this.#book = book

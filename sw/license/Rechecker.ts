@@ -21,6 +21,12 @@ interface RecheckParts {
   queue: DeactivationQueue
 }
 
+/** What one check sent must be answered with: a grant bound to its proof, for its product. */
+interface SentCheck {
+  nonce: string
+  product: string
+}
+
 // A worker that starts re-checks at once, while online, if the last successful check is older than
 // this: browsers restart idle workers every minute, and each start must not be a check.
 const START_RECHECK_AFTER_MS = 10 * 60_000
@@ -120,14 +126,15 @@ export class Rechecker {
     const { keeper, book, server, telemetry } = this.#parts
     const device = await this.#store.device()
     const checks: { grant: string; proof: string }[] = []
-    const nonces: string[] = []
+    /** What each check's answer must be bound to: its proof's nonce, and its grant's product. */
+    const bindings: SentCheck[] = []
     let ownProduct = false
     for (const product of await this.#store.products()) {
       const loaded = await keeper.loadFor(product, device)
       if (loaded.kind !== 'ok') continue
       const proof = await server.prove(loaded.claims, device, server.endpoint('/validate'))
       checks.push({ grant: loaded.stored.grant, proof })
-      nonces.push(await proofNonce(proof))
+      bindings.push({ nonce: await proofNonce(proof), product: loaded.claims.aud })
       if (loaded.claims.aud === this.#config.product) ownProduct = true
     }
     if (checks.length === 0) return 'done'
@@ -140,7 +147,7 @@ export class Rechecker {
       ...(report ? { telemetry: report.report } : {}),
     })
     if (answer.kind === 'unreachable') {
-      await book.recordFailure(answer)
+      await book.recordFailure(answer, answer.code ? { code: answer.code } : null)
       await telemetry.recheckEnded(false)
       // Background Sync waits for the network: worth asking only when the network failed, and
       // never from inside a sync event, which Chromium would fire again at once (a retry storm).
@@ -157,7 +164,7 @@ export class Rechecker {
       await telemetry.recheckEnded(false)
       return 'done'
     }
-    const outcome = await this.#applyValidation(answer.body, device, nonces, report)
+    const outcome = await this.#applyValidation(answer.body, device, bindings, report)
     if (outcome === 'retry') return 'retry'
     await telemetry.recheckEnded(outcome === 'ok')
     return 'done'
@@ -166,11 +173,11 @@ export class Rechecker {
   async #applyValidation(
     body: Record<string, unknown>,
     device: DeviceIdentity,
-    nonces: readonly string[],
+    sent: readonly SentCheck[],
     report: PendingReport | null,
   ): Promise<'ok' | 'failed' | 'retry'> {
     const { keeper, book, telemetry } = this.#parts
-    const answer = readValidation(body, nonces.length)
+    const answer = readValidation(body, sent.length)
     if (!answer) {
       await book.recordFailure({ connectivity: 'interference', retryAt: null })
       return 'failed'
@@ -183,16 +190,29 @@ export class Rechecker {
         refusal = { code: entry.code, detail: entry.message }
         continue
       }
-      const applied = await keeper.apply({ grant: entry.grant, certs: answer.certs }, device)
-      if (applied === 'rejected') {
-        // A 200 whose grant does not verify is not from our server: never let it change anything.
-        await book.recordFailure({ connectivity: 'interference', retryAt: null })
+      const check = sent[index]
+      const applied = await keeper.apply({ grant: entry.grant, certs: answer.certs }, device, check)
+      if (applied.kind === 'rejected' && applied.code === 'product_mismatch') {
+        // Signed by our server, but not for the license this check was for: kept out, like a refusal.
+        refusal = { code: applied.code }
+        continue
+      }
+      if (applied.kind === 'rejected') {
+        // A 200 whose grant does not verify is not from our server (or not from one whose root
+        // this build pins): never let it change anything.
+        await book.recordFailure(
+          {
+            connectivity: applied.code === 'root_key_mismatch' ? 'server-error' : 'interference',
+            retryAt: null,
+          },
+          applied.code === 'root_key_mismatch' ? { code: applied.code } : null,
+        )
         return 'failed'
       }
       newestIat = Math.max(newestIat, applied.claims.iat)
       // Only an answer to this very request may move lastSeen back (a clock once set too far
       // ahead); an old answer replayed by the network carries another nonce.
-      if (applied.claims.nonce === nonces[index]) {
+      if (applied.claims.nonce === check?.nonce) {
         boundServerTime = Math.max(boundServerTime ?? 0, applied.claims.iat * 1000)
       }
     }

@@ -4,7 +4,10 @@ import type { BackoffPolicy, PublicJwk, ServedLicenseState } from '../../src/cor
 export interface WorkerConfig {
   rootJwk: PublicJwk
   product: string
+  /** The license server's public API: a path of this origin, or a URL of another. */
   apiBase: string
+  /** The worker's own origin: a license server elsewhere answers only if it allows this one (CORS). */
+  origin: string
   requestTimeoutMs: number
   backoff: BackoffPolicy
   now: () => number

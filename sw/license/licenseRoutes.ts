@@ -1,5 +1,5 @@
-import { LICENSE_ENDPOINTS, LICENSE_REQUEST_HEADER } from '../../src/core/index.ts'
-import type { ProofEndpoint, WorkerErrorBody } from '../../src/core/index.ts'
+import { APP_START_PARAM, LICENSE_ENDPOINTS, LICENSE_REQUEST_HEADER } from '../../src/core/index.ts'
+import type { LicenseEndpoints, ProofEndpoint, WorkerErrorBody } from '../../src/core/index.ts'
 import { errorResponse, json, readJsonObject } from '../http.ts'
 import type { ActionFailure, ActionResult } from './actionResult.ts'
 import type { LicenseWorker } from './LicenseWorker.ts'
@@ -11,15 +11,23 @@ const MAX_NAME_LENGTH = 100
 const MAX_LICENSE_FILE_LENGTH = 65_536
 
 /**
- * The virtual `/_license/*` endpoints, by method and path. Every handler answers; none throws
- * (a failure becomes a JSON error), so the worker and the page never see an unhandled rejection.
+ * The virtual endpoints (`/_license/*` unless `endpoints` says otherwise), by method and path.
+ * Every handler answers; none throws (a failure becomes a JSON error), so the worker and the page
+ * never see an unhandled rejection.
  */
-export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
+export function licenseRoutes(
+  worker: LicenseWorker,
+  endpoints: LicenseEndpoints = LICENSE_ENDPOINTS,
+): Map<string, Handler> {
   const routes = new Map<string, Handler>()
   const route = (method: string, path: string, handler: Handler) =>
     routes.set(`${method} ${path}`, handler)
 
-  route('GET', LICENSE_ENDPOINTS.state, async (_request, extend) => {
+  route('GET', endpoints.state, async (request, extend) => {
+    // The page's first question after it loaded: an app start, counted (with consent) as online
+    // or offline. Never in the way of the answer.
+    if (new URL(request.url).searchParams.has(APP_START_PARAM))
+      extend(worker.appStarted().catch(() => undefined))
     let state
     try {
       state = await worker.state()
@@ -34,7 +42,7 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
     return json(state)
   })
 
-  route('POST', LICENSE_ENDPOINTS.activate, async (request) => {
+  route('POST', endpoints.activate, async (request) => {
     const body = await readJsonObject(request)
     const licenseKey = body?.licenseKey
     if (
@@ -47,12 +55,12 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
     return actionResponse(await worker.activate(licenseKey, deviceName(body?.deviceName)))
   })
 
-  route('GET', LICENSE_ENDPOINTS.requestCode, async (request) => {
+  route('GET', endpoints.requestCode, async (request) => {
     const name = new URL(request.url).searchParams.get('name')
     return json(await worker.requestCode(deviceName(name)))
   })
 
-  route('POST', LICENSE_ENDPOINTS.import, async (request) => {
+  route('POST', endpoints.import, async (request) => {
     const body = await readJsonObject(request)
     const licenseFile = body?.licenseFile
     if (typeof licenseFile !== 'string' || licenseFile.length > MAX_LICENSE_FILE_LENGTH) {
@@ -61,22 +69,22 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
     return actionResponse(await worker.importLicenseFile(licenseFile))
   })
 
-  route('POST', LICENSE_ENDPOINTS.recheck, async () => {
+  route('POST', endpoints.recheck, async () => {
     await worker.recheck()
     return json(await worker.state())
   })
 
-  route('POST', LICENSE_ENDPOINTS.deactivate, async () => actionResponse(await worker.deactivate()))
+  route('POST', endpoints.deactivate, async () => actionResponse(await worker.deactivate()))
 
-  route('POST', LICENSE_ENDPOINTS.telemetry, async (request) => {
+  route('POST', endpoints.telemetry, async (request) => {
     const body = await readJsonObject(request)
     if (typeof body?.optIn !== 'boolean') return errorResponse('bad_request', 400)
     return json(await worker.setTelemetry(body.optIn))
   })
 
-  route('GET', LICENSE_ENDPOINTS.telemetry, async () => json(await worker.telemetry()))
+  route('GET', endpoints.telemetry, async () => json(await worker.telemetry()))
 
-  route('POST', LICENSE_ENDPOINTS.proof, async (request) => {
+  route('POST', endpoints.proof, async (request) => {
     const body = await readJsonObject(request)
     const endpoint = { htm: body?.htm, htu: body?.htu }
     if (!isEndpoint(endpoint)) return errorResponse('bad_request', 400)
@@ -87,7 +95,7 @@ export function licenseRoutes(worker: LicenseWorker): Map<string, Handler> {
   return routes
 }
 
-/** Answers a `/_license/*` request, or a 404/405 JSON error for an unknown one. */
+/** Answers a request for a license endpoint, or a 404/405 JSON error for an unknown one. */
 export async function handleLicenseRequest(
   routes: Map<string, Handler>,
   request: Request,

@@ -8,6 +8,12 @@ export const WORKER_ERROR_TEXT: Record<WorkerErrorCode, string> = {
   server_error: 'The license server is having trouble. Try again in a few minutes.',
   interference:
     'Something on this network answered instead of the license server (a Wi-Fi sign-in page?). Sign in to the network, then try again.',
+  cors_blocked:
+    'The license server answered, but does not let this app read its answers (its setup does not name this app’s address, or a proxy answered for it). Tell the vendor; try again later.',
+  root_key_mismatch:
+    'The license server’s keys are not the ones this version of Leeway Notes trusts, so its answer was set aside. Tell the vendor: the app or the server needs updating.',
+  product_mismatch:
+    'This license is for another product, not Leeway Notes. Check that you used the right license key or file.',
   rate_limited: 'The license server is busy. Wait a minute, then try again.',
   bad_request: 'The license service could not take that request. Reload the page and try again.',
   grant_invalid:

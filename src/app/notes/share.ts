@@ -1,6 +1,6 @@
-import { licenseProof } from '../../client/licenseActions.ts'
 import { API_PATHS, readApiError } from '../../core/index.ts'
 import type { CreatedShare, SharedNote } from '../../core/index.ts'
+import { licenseClient } from '../lib/licenseClient.ts'
 import type { NoteShare } from './notesDb.ts'
 
 export type ShareOutcome = { ok: true; share: NoteShare } | { ok: false; message: string }
@@ -11,7 +11,7 @@ export type ShareOutcome = { ok: true; share: NoteShare } | { ok: false; message
  * `share.link` now, before it stores anything.
  */
 export async function shareNote(note: { title: string; body: string }): Promise<ShareOutcome> {
-  const holder = await licenseProof({ htm: 'POST', htu: API_PATHS.shares })
+  const holder = await licenseClient.proof({ htm: 'POST', htu: API_PATHS.shares })
   if (!holder) return { ok: false, message: 'This device has no license to share with.' }
   const answer = await send('POST', API_PATHS.shares, { ...holder, ...note })
   if (!answer.ok) return answer
@@ -22,7 +22,7 @@ export async function shareNote(note: { title: string; body: string }): Promise<
 /** Stops sharing: the link stops working for everyone. */
 export async function stopSharing(share: NoteShare): Promise<{ ok: boolean; message: string }> {
   const path = `${API_PATHS.shares}/${encodeURIComponent(share.id)}`
-  const holder = await licenseProof({ htm: 'DELETE', htu: path })
+  const holder = await licenseClient.proof({ htm: 'DELETE', htu: path })
   if (!holder) return { ok: false, message: 'This device has no license to stop sharing with.' }
   const answer = await send('DELETE', path, holder)
   // Already gone on the server (expired, or stopped from another device): stopped all the same.

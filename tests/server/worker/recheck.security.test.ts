@@ -137,13 +137,7 @@ describe('a queued deactivation', () => {
 describe('importing a license file older than the license on the device', () => {
   it('is refused with older_license and changes nothing', async () => {
     const license = await h.createLicense({ recheckEvery: null })
-    const { requestCode } = await h.worker.requestCode('Air-gapped')
-    const made = await h.app.request('/api/v1/offline/activate', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ licenseKey: license.key, requestCode }),
-    })
-    const { licenseFile } = (await made.json()) as { licenseFile: string }
+    const licenseFile = await h.licenseFile(license.key)
     expect((await h.worker.importLicenseFile(licenseFile)).ok).toBe(true)
     h.advance(HOUR)
     await h.worker.recheck()

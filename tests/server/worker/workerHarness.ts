@@ -26,6 +26,7 @@ export type Interceptor = (
   path: string,
   body: unknown,
   forward: () => Promise<Response>,
+  init: RequestInit | undefined,
 ) => Promise<Response>
 
 export interface WorkerHarness {
@@ -46,6 +47,8 @@ export interface WorkerHarness {
   advance(ms: number): void
   /** A new license of two seats, activated on this device; throws if activation fails. */
   activated(): Promise<{ id: string; key: string }>
+  /** A license file for this device, made by the server from the worker's request code. */
+  licenseFile(licenseKey: string): Promise<string>
   /** Replaces the network for the worker's requests; `forward` reaches the real server. */
   intercept(interceptor: Interceptor | null): void
   /** Every request the worker sent, with the server's answer body. */
@@ -62,7 +65,13 @@ export interface WorkerHarness {
 
 let counter = 0
 
-export async function startWorkerHarness(): Promise<WorkerHarness> {
+/**
+ * `overrides` change what the worker is given (another pinned root, product or API base); the
+ * server is the same. A worker whose API base names another origin still reaches this server.
+ */
+export async function startWorkerHarness(
+  overrides: Partial<Pick<WorkerConfig, 'rootJwk' | 'product' | 'apiBase'>> = {},
+): Promise<WorkerHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'leeway-worker-'))
   const clocks = { device: Date.UTC(2026, 5, 1, 12), server: Date.UTC(2026, 5, 1, 12) }
   const data = await openDeployment(dir, { now: () => clocks.server })
@@ -74,8 +83,12 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     const path = String(input)
     const request: unknown = JSON.parse(String(init?.body ?? 'null'))
     const forward = async () =>
-      app.request(path, { method: init?.method, headers: init?.headers, body: init?.body })
-    const response = interceptor ? await interceptor(path, request, forward) : await forward()
+      app.request(serverPath(path), {
+        method: init?.method,
+        headers: init?.headers,
+        body: init?.body,
+      })
+    const response = interceptor ? await interceptor(path, request, forward, init) : await forward()
     const text = await response.clone().text()
     exchanges.push({ path, request, status: response.status, response: text })
     return response
@@ -98,6 +111,7 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     rootJwk: data.rootPublicJwk,
     product: 'notes',
     apiBase: '/api/v1',
+    origin: 'https://app.example',
     requestTimeoutMs: 2_000,
     backoff: DEFAULT_BACKOFF,
     now: () => clocks.device,
@@ -106,6 +120,7 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
     onLine: () => true,
     registerSync: async () => undefined,
     broadcast: () => undefined,
+    ...overrides,
   }
   const manifests = new ManifestService(data.store, () => clocks.server)
   const admin = new AdminService(data.store, manifests, data.keyHashSecret, () => clocks.server)
@@ -134,6 +149,15 @@ export async function startWorkerHarness(): Promise<WorkerHarness> {
       const result = await harness.worker.activate(license.key, 'Test device')
       if (!result.ok) throw new Error(`activation failed: ${result.code}`)
       return license
+    },
+    async licenseFile(licenseKey) {
+      const { requestCode } = await harness.worker.requestCode('Air-gapped')
+      const made = await app.request('/api/v1/offline/activate', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ licenseKey, requestCode }),
+      })
+      return ((await made.json()) as { licenseFile: string }).licenseFile
     },
     exchanges,
     intercept(next) {
@@ -178,4 +202,10 @@ export function jsonAnswer(
     status,
     headers: { 'content-type': 'application/json', ...headers },
   })
+}
+
+/** The path and query of a URL the worker fetched, whatever origin its API base names. */
+function serverPath(url: string): string {
+  const { pathname, search } = new URL(url, 'https://app.example')
+  return pathname + search
 }
