@@ -5,7 +5,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
 import type { InlineConfig, Plugin } from 'vite'
-import { isPublicJwk } from './src/core/index.ts'
+import { DEFAULT_REQUEST_TIMEOUT_MS, isPublicJwk } from './src/core/index.ts'
 import type { PublicJwk } from './src/core/index.ts'
 
 /**
@@ -32,7 +32,7 @@ export interface AppConfigOptions {
 }
 
 /** The worker's wait for a license-server answer unless a build says otherwise. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
+export { DEFAULT_REQUEST_TIMEOUT_MS }
 
 /** The app's Vite config with the root key pinned; shared by `vite` and `buildApp`. */
 export function createAppConfig({

@@ -2,6 +2,7 @@
 import {
   BROADCAST_CHANNEL,
   DEFAULT_BACKOFF,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_ENDPOINT_BASE,
   SYNC_TAG,
   endpointBase,
@@ -61,9 +62,6 @@ export interface LicenseHandler {
    */
   addFetchListener(): void
 }
-
-/** The default timeout of a request to the license server. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 
 // Many devices see a network come back at the same moment: a few seconds of jitter spread them.
 const RECONNECT_JITTER_MS = 3_000

@@ -63,6 +63,9 @@ export const APP_START_PARAM = 'start'
  */
 export const LICENSE_REQUEST_HEADER = 'X-Leeway-Request'
 
+/** How long the worker waits for the license server before it counts as unreachable, by default. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
+
 /** The Background Sync (and Periodic Background Sync) tag that wakes the worker to re-check. */
 export const SYNC_TAG = 'leeway-recheck'
 
