@@ -64,6 +64,25 @@ test.describe('the notes', () => {
     await expect(page.getByText('1 of 2 notes match')).toBeVisible()
   })
 
+  test('the last words typed before the tab closes are kept', async ({
+    app,
+    admin,
+    context,
+    page,
+  }) => {
+    await licensedApp(app, admin)
+    await writeNote(page, 'Last words', 'First line')
+    const body = page.locator('#note-body')
+    await body.press('End')
+    await body.pressSequentially('\nTyped just before closing')
+    // Closed at once, well inside the editor's 300 ms save delay.
+    await page.close({ runBeforeUnload: true })
+
+    const again = await app.open(await context.newPage())
+    await noteButton(again, 'Last words').click()
+    await expect(again.locator('#note-body')).toHaveValue('First line\nTyped just before closing')
+  })
+
   test('keyboard only: a note is written and a gated control explains itself', async ({
     app,
     admin,
