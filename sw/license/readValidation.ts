@@ -1,3 +1,5 @@
+import { readApiError } from '../../src/core/index.ts'
+
 /** One result of a `validate` answer, as the worker reads it before verifying anything. */
 export type ValidationEntry =
   { kind: 'grant'; grant: string } | { kind: 'refused'; code: string; message: string }
@@ -25,13 +27,16 @@ export function readValidation(
     const entry = (typeof result === 'object' && result !== null ? result : {}) as {
       ok?: unknown
       grant?: unknown
-      error?: { code?: unknown; message?: unknown }
     }
+    const refusal = entry.ok === false ? readApiError(entry) : undefined
     if (entry.ok === true && typeof entry.grant === 'string') {
       entries.push({ kind: 'grant', grant: entry.grant })
-    } else if (entry.ok === false && typeof entry.error?.code === 'string') {
-      const { code, message } = entry.error
-      entries.push({ kind: 'refused', code, message: typeof message === 'string' ? message : code })
+    } else if (refusal) {
+      entries.push({
+        kind: 'refused',
+        code: refusal.code,
+        message: refusal.message || refusal.code,
+      })
     } else {
       return null
     }
