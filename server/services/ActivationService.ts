@@ -1,6 +1,5 @@
 import * as v from 'valibot'
 import {
-  LeewayError,
   encodeLicenseFile,
   importKey,
   parseDuration,
@@ -21,7 +20,7 @@ import type { GrantIssuer } from './GrantIssuer.ts'
 import { hashLicenseKey, normalizeLicenseKey } from './licenseKeys.ts'
 import type { ManifestService } from './ManifestService.ts'
 import type { RateLimiter } from './RateLimiter.ts'
-import { Refusal } from './Refusal.ts'
+import { Refusal, refusedAs } from './Refusal.ts'
 import { standingOf, standingRefusal } from './standing.ts'
 
 export interface ActivationServiceDeps {
@@ -67,11 +66,8 @@ export class ActivationService {
     product?: string,
   ): Promise<OfflineActivateResponse> {
     const now = this.#deps.now()
-    const request = await verifyRequestCode(requestCode, { now }).catch((error: unknown) => {
-      if (error instanceof LeewayError)
-        throw new Refusal('proof_invalid', `${error.code}: ${error.message}`)
-      throw error
-    })
+    const request = await refusedAs('proof_invalid', () => verifyRequestCode(requestCode, { now }))
+    if (request instanceof Refusal) throw request
     // The same rule as online activation: a device id ends up in grants, admin URLs and logs.
     if (!v.is(identifier, request.dev))
       throw new Refusal(

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
 import {
   GRANT_TYP,
-  LeewayError,
   PROOF_MAX_SKEW_SECONDS,
   proofReplayKey,
   readHeader,
@@ -18,7 +17,7 @@ import type {
 import { VerifierCache } from '../crypto/nodeEs256.ts'
 import type { KeyService } from '../keys/KeyService.ts'
 import type { DeviceRow, LicenseRow, Store, UsedProof } from '../storage/Store.ts'
-import { Refusal } from './Refusal.ts'
+import { Refusal, refusedAs } from './Refusal.ts'
 
 /** What a proof is checked against, per endpoint (see `verifyProof`). */
 export interface ProofBinding {
@@ -124,19 +123,6 @@ export function proofReplayed(): Refusal {
 
 export function deviceUnknown(): Refusal {
   return new Refusal('device_unknown', 'this device is not activated for the license')
-}
-
-/** The core's integrity failure as a refusal with `code`; any other error is the server's fault. */
-async function refusedAs<T>(
-  code: 'grant_invalid' | 'proof_invalid',
-  verify: () => Promise<T>,
-): Promise<T | Refusal> {
-  try {
-    return await verify()
-  } catch (error) {
-    if (error instanceof LeewayError) return new Refusal(code, `${error.code}: ${error.message}`)
-    throw error
-  }
 }
 
 function kidOf(token: string): string | undefined {

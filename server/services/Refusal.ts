@@ -1,3 +1,4 @@
+import { LeewayError } from '../../src/core/index.ts'
 import type { ApiErrorBody, ApiErrorCode, ApiErrorDetails } from '../../src/core/index.ts'
 
 /**
@@ -21,5 +22,18 @@ export class Refusal<C extends ApiErrorCode = ApiErrorCode> extends Error {
     const error: ApiErrorBody<C>['error'] = { code: this.code, message: this.message }
     if (this.details !== undefined) error.details = this.details
     return { error }
+  }
+}
+
+/** The core's integrity failure as a refusal with `code`; any other error is the server's fault. */
+export async function refusedAs<T>(
+  code: 'grant_invalid' | 'proof_invalid',
+  verify: () => Promise<T>,
+): Promise<T | Refusal> {
+  try {
+    return await verify()
+  } catch (error) {
+    if (error instanceof LeewayError) return new Refusal(code, `${error.code}: ${error.message}`)
+    throw error
   }
 }
