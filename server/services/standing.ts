@@ -8,12 +8,10 @@ import { Refusal } from './Refusal.ts'
  * definition in code; the store's `listDevicesInGoodStanding` says the same in SQL, and a test
  * holds the two together.
  */
-export type Standing = LicenseStanding
-
 export function standingOf(
   license: Pick<LicenseRow, 'status' | 'term_end'>,
   now: number,
-): Standing {
+): LicenseStanding {
   if (license.status === 'revoked') return 'revoked'
   if (license.status === 'suspended') return 'suspended'
   // PostgreSQL's bigint may come back as a string: compared as a number, never as text.
@@ -22,7 +20,7 @@ export function standingOf(
 }
 
 /** The refusal for a license that is not in good standing. */
-export function standingRefusal(standing: Exclude<Standing, 'good'>): Refusal {
+export function standingRefusal(standing: Exclude<LicenseStanding, 'good'>): Refusal {
   switch (standing) {
     case 'revoked':
       return new Refusal('license_revoked', 'this license has been revoked')
