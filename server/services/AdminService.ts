@@ -74,8 +74,10 @@ export class AdminService {
   async listLicenses(after: string | undefined, limit: number): Promise<Page<LicenseView>> {
     const rows = await this.#store.listLicenses({ after, limit: limit + 1 })
     const page = rows.slice(0, limit)
+    // One instant for the whole page: no two rows judged at different times.
+    const now = this.#now()
     return {
-      items: page.map((row) => toLicenseView(row, this.#now())),
+      items: page.map((row) => toLicenseView(row, now)),
       nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
     }
   }
