@@ -3,7 +3,6 @@ import { openDeployment } from './openDeployment.ts'
 import { Kek } from '../keys/Kek.ts'
 import { FileSecrets } from '../secrets/FileSecrets.ts'
 import type { SecretName } from '../secrets/Secrets.ts'
-import { openPostgres } from '../storage/openPostgres.ts'
 
 const SECRETS: readonly SecretName[] = [
   'admin-token',
@@ -33,6 +32,8 @@ export async function moveToPostgres(
 ): Promise<Record<string, number>> {
   const source = await openDeployment(dir, {})
   const kek = Kek.parse(target.kek)
+  // Loaded here, not at the CLI's start: `pg` is installed only where PostgreSQL is used.
+  const { openPostgres } = await import('../storage/openPostgres.ts')
   const destination = await openPostgres(target.databaseUrl)
   try {
     const counts = await destination.counts()
