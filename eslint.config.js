@@ -10,6 +10,7 @@ export default defineConfig(
     'dist/',
     'dist-server/',
     'dist-server.*/',
+    'dist-lib/',
     'data/',
     'node_modules/',
     '.tmp/',
@@ -44,7 +45,7 @@ export default defineConfig(
     files: ['src/app/**', 'src/client/**'],
     // Build-time constants defined by vite.config.ts.
     languageOptions: {
-      globals: { ...globals.browser, __LEEWAY_ROOT_JWK__: 'readonly', __LEEWAY_BUILD_ID__: 'readonly' },
+      globals: { ...globals.browser, __LEEWAY_BUILD_ID__: 'readonly' },
     },
   },
   {
@@ -52,7 +53,7 @@ export default defineConfig(
     languageOptions: { globals: globals.serviceworker },
   },
   {
-    files: ['server/**', 'bin/**', 'tests/**', '*.{js,ts}'],
+    files: ['server/**', 'src/vite/**', 'bin/**', 'tests/**', '*.{js,ts}'],
     languageOptions: { globals: globals.node },
   },
   {

@@ -1,12 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
-import { defineConfig } from 'vite'
+import { defaultClientConditions, defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
-import type { InlineConfig, Plugin } from 'vite'
-import { DEFAULT_REQUEST_TIMEOUT_MS, isPublicJwk } from './src/core/index.ts'
-import type { PublicJwk } from './src/core/index.ts'
+import type { InlineConfig } from 'vite'
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './src/core/index.ts'
+// Relative, not `leeway/vite`: the compiled server imports this file, and Node knows no
+// "leeway-source" condition.
+import { leeway } from './src/vite/index.ts'
+import type { RootKeySource } from './src/vite/index.ts'
 
 /**
  * The app's root, whatever the working directory (the server builds from anywhere): the package
@@ -19,8 +22,8 @@ export const APP_ROOT = packageRoot(fileURLToPath(new URL('.', import.meta.url))
 export const ROOT_JWK_ENV = 'LEEWAY_ROOT_JWK'
 
 export interface AppConfigOptions {
-  /** The root public key the app will trust; `null` only where nothing is compiled (preview). */
-  rootJwk: PublicJwk | null
+  /** Where the root public key the app will trust comes from (Leeway's Vite plugin reads it). */
+  rootKey: RootKeySource
   /** Relative to the app root, or absolute. */
   outDir?: string
   /** The product this app is licensed as (the `aud` of its grants). */
@@ -36,7 +39,7 @@ export { DEFAULT_REQUEST_TIMEOUT_MS }
 
 /** The app's Vite config with the root key pinned; shared by `vite` and `buildApp`. */
 export function createAppConfig({
-  rootJwk,
+  rootKey,
   outDir = 'dist',
   product = process.env.LEEWAY_PRODUCT ?? 'notes',
   requestTimeoutMs = Number(process.env.LEEWAY_REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_TIMEOUT_MS),
@@ -44,10 +47,17 @@ export function createAppConfig({
 }: AppConfigOptions): InlineConfig {
   return {
     root: APP_ROOT,
+    resolve: {
+      // `leeway/*` from the sources (package.json exports): the demo uses Leeway as a vendor does.
+      // vite-plugin-pwa builds the worker with this `resolve` too.
+      conditions: ['leeway-source', ...defaultClientConditions],
+    },
     plugins: [
       svelte(),
-      // The service worker (sw/sw.ts) is built by the same Vite, with the same `define`s, and gets
-      // the precache manifest of everything the app needs to start offline.
+      // One configuration for page and worker: `virtual:leeway/config`.
+      leeway({ product, rootKey, requestTimeoutMs }),
+      // The service worker (sw/sw.ts) is built by a second Vite build with this config's `resolve`
+      // and `define`, and gets the precache manifest of everything the app needs to start offline.
       VitePWA({
         strategies: 'injectManifest',
         srcDir: 'sw',
@@ -64,14 +74,7 @@ export function createAppConfig({
         devOptions: { enabled: false },
       }),
     ],
-    define: rootJwk
-      ? {
-          __LEEWAY_ROOT_JWK__: JSON.stringify(rootJwk),
-          __LEEWAY_PRODUCT__: JSON.stringify(product),
-          __LEEWAY_REQUEST_TIMEOUT_MS__: JSON.stringify(requestTimeoutMs),
-          __LEEWAY_BUILD_ID__: JSON.stringify(buildId),
-        }
-      : {},
+    define: { __LEEWAY_BUILD_ID__: JSON.stringify(buildId) },
     build: {
       outDir,
       rolldownOptions: {
@@ -89,66 +92,17 @@ export function createAppConfig({
   }
 }
 
-/**
- * Checks that `value` is a public P-256 JWK and keeps only the members that define it, so nothing
- * else (and never a private part) is compiled into the app. `source` names where it came from.
- */
-export function pinnableRootJwk(value: unknown, source: string): PublicJwk {
-  if (typeof value === 'object' && value !== null && 'd' in value) {
-    throw new Error(`${source} holds a private key; pin only the root's public JWK`)
-  }
-  if (!isPublicJwk(value)) throw new Error(`${source} is not a public P-256 JWK`)
-  return { kty: value.kty, crv: value.crv, x: value.x, y: value.y }
-}
-
-function parseRootJwk(json: string, source: string): PublicJwk {
-  let value: unknown
-  try {
-    value = JSON.parse(json)
-  } catch {
-    throw new Error(`${source} is not valid JSON`)
-  }
-  return pinnableRootJwk(value, source)
-}
-
-// `vite dev` may use the key of a local server's data folder (written by `npm start`); a build
-// never does, so what ships is always pinned on purpose.
-function devRootJwk(): PublicJwk | null {
-  const file = resolve(process.env.LEEWAY_DATA ?? resolve(APP_ROOT, 'data'), 'root.pub.json')
-  return existsSync(file) ? parseRootJwk(readFileSync(file, 'utf8'), file) : null
-}
-
-// Tools resolve this config in serve mode only to find the Svelte options (svelte-check, editors):
-// a missing key must stop a dev server, not them.
-function refuseToServe(message: string): Plugin {
-  return {
-    name: 'leeway:refuse-to-serve',
-    configureServer() {
-      throw new Error(message)
-    },
-  }
-}
-
-export default defineConfig(({ command, isPreview }) => {
-  const env = process.env[ROOT_JWK_ENV]
-  if (env !== undefined && env.trim() !== '') {
-    return createAppConfig({ rootJwk: parseRootJwk(env, ROOT_JWK_ENV) })
-  }
-  if (command === 'build') {
-    throw new Error(
-      `${ROOT_JWK_ENV} is not set: a build must pin the root public key (JSON of a P-256 JWK). ` +
-        `Example: ${ROOT_JWK_ENV}="$(cat data/root.pub.json)" vite build`,
-    )
-  }
-  // Preview only serves files already built, with their key inside.
-  if (isPreview) return createAppConfig({ rootJwk: null })
-  const rootJwk = devRootJwk()
-  const config = createAppConfig({ rootJwk })
-  if (!rootJwk) {
-    const message = `No root key to pin: set ${ROOT_JWK_ENV}, or run \`npm start\` once to create it`
-    config.plugins = [...(config.plugins ?? []), refuseToServe(message)]
-  }
-  return config
+// A build pins the key given in LEEWAY_ROOT_JWK, never one found lying around; without it Leeway's
+// plugin stops the build. `vite dev` may use the key of a local server's data folder (written by
+// `npm start`); `vite preview` serves a finished build and needs none.
+export default defineConfig(({ command }) => {
+  const fromEnv = process.env[ROOT_JWK_ENV]?.trim()
+  const devKeyFile = resolve(process.env.LEEWAY_DATA ?? resolve(APP_ROOT, 'data'), 'root.pub.json')
+  const rootKey: RootKeySource =
+    !fromEnv && command === 'serve' && existsSync(devKeyFile)
+      ? { file: devKeyFile }
+      : { env: ROOT_JWK_ENV }
+  return createAppConfig({ rootKey })
 })
 
 function packageRoot(from: string): string {

@@ -7,6 +7,9 @@ if (!postgres && process.argv.some((arg) => arg.includes('server-pg')))
 
 // Each project keeps its own include list: a top-level include would be merged into every project.
 export default defineConfig({
+  // `leeway/*` from the sources, as the demo app imports it (package.json exports).
+  resolve: { conditions: ['leeway-source'] },
+  ssr: { resolve: { conditions: ['leeway-source'], externalConditions: ['leeway-source'] } },
   test: {
     projects: [
       {

@@ -16,7 +16,7 @@ export const COMPILED = join(ROOT, 'dist-server')
 const CONFIG = join(ROOT, 'server', 'tsconfig.build.json')
 // What the compiled server is made from. A folder's own time changes when a file in it is added,
 // removed or renamed, so those count too.
-const SOURCES = ['server', 'src/core', 'vite.config.ts', 'tsconfig.json']
+const SOURCES = ['server', 'src/core', 'src/vite', 'vite.config.ts', 'tsconfig.json']
 const STAMP = '.compiled-at'
 
 /** Whether dist-server/ holds a compilation of the sources as they are now. */

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import { build } from 'vite'
-import { APP_ROOT, createAppConfig, pinnableRootJwk } from '../vite.config.ts'
+import { pinnableRootJwk } from '../src/vite/index.ts'
+import { APP_ROOT, createAppConfig } from '../vite.config.ts'
 
 export interface BuildAppOptions {
   /** The root public JWK to pin; a private key or any other key type is refused. */
@@ -33,7 +34,7 @@ export async function buildApp({
   const target = resolve(outDir)
   assertSafeToEmpty(target)
   const config = createAppConfig({
-    rootJwk,
+    rootKey: { jwk: rootJwk },
     outDir: target,
     ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
     ...(buildId ? { buildId } : {}),

@@ -3,6 +3,7 @@ import { corsOriginsFromEnv, parseCorsOrigins } from './config/corsOrigins.ts'
 import { deploymentSettingsFromEnv } from './config/deploymentSettings.ts'
 import { serveAppFromEnv } from './config/serveApp.ts'
 import { trustedProxiesFromEnv } from './config/trustedProxies.ts'
+import { demoAppSourcesPresent } from './deployment/demoAppSources.ts'
 import { deploymentSummary } from './deployment/deploymentSummary.ts'
 import { openDeployment } from './deployment/openDeployment.ts'
 import { listen } from './main.ts'
@@ -33,7 +34,9 @@ export async function serve(
   const corsOrigins = options.corsOrigins?.length
     ? parseCorsOrigins(options.corsOrigins, '--cors-origin')
     : corsOriginsFromEnv(env)
-  const serveApp = serveAppFromEnv(env) && options.app !== false
+  const wanted = serveAppFromEnv(env) && options.app !== false
+  // An installed package has no demo app to build or serve: the API alone, said at start.
+  const serveApp = wanted && demoAppSourcesPresent()
   const deployment = await openDeployment(options.dataDir, {
     ...deploymentSettingsFromEnv(env),
     seedDemo: true,
@@ -55,6 +58,7 @@ export async function serve(
       corsOrigins,
     })
     console.log(`Leeway is running at ${server.url}`)
+    if (wanted && !serveApp) console.log('This installation holds no demo app to build')
     if (!staticDir) console.log('Serving the API only: no app, no admin dashboard')
     if (corsOrigins.length > 0)
       console.log(`The public API answers pages of: ${corsOrigins.join(', ')}`)

@@ -6,7 +6,8 @@ import {
   precacheAndRoute,
 } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
-import { createLicenseHandler } from './index.ts'
+import { createLicenseHandler } from 'leeway/sw'
+import leewayConfig from 'virtual:leeway/config'
 
 declare const self: ServiceWorkerGlobalScope & {
   __WB_MANIFEST: (string | { url: string; revision: string | null })[]
@@ -20,12 +21,8 @@ precacheAndRoute(self.__WB_MANIFEST)
 cleanupOutdatedCaches()
 clientsClaim()
 
-const leeway = createLicenseHandler({
-  rootJwk: __LEEWAY_ROOT_JWK__,
-  product: __LEEWAY_PRODUCT__,
-  apiBase: '/api/v1',
-  requestTimeoutMs: __LEEWAY_REQUEST_TIMEOUT_MS__,
-})
+// Root key, product, API and timeout, as given to Leeway's Vite plugin in vite.config.ts.
+const leeway = createLicenseHandler(leewayConfig)
 // Before the navigation route: Workbox gives a request to the first route that matches it.
 registerRoute(leeway.match, leeway.handler, 'GET')
 registerRoute(leeway.match, leeway.handler, 'POST')

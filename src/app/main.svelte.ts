@@ -1,5 +1,5 @@
 import { mount } from 'svelte'
-import { registerLicenseWorker } from '../client/index.ts'
+import { registerLicenseWorker } from 'leeway/client'
 import App from './App.svelte'
 import SharedNoteView from './SharedNoteView.svelte'
 import { licenseClient } from './lib/licenseClient.ts'

@@ -1,19 +1,24 @@
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { build } from 'vite'
+import { build, defaultClientConditions } from 'vite'
 import type { Plugin } from 'vite'
+import { leeway } from '../../src/vite/index.ts'
 
 // What Leeway adds to a vendor's service worker (#13, item 5; target: under 30 kB gzipped), beside
 // what Workbox adds: each part bundled alone as a worker that uses it, minified for production,
 // then gzipped (level 9). Run: node --import tsx tests/bench/workerSize.ts
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const ROOT_JWK = { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }
+const { publicKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+  'sign',
+  'verify',
+])
+const ROOT_JWK = await crypto.subtle.exportKey('jwk', publicKey)
 
 const WORKERS: Record<string, string> = {
   // A worker without Workbox: Leeway's handler, its listeners and its fetch listener.
   'Leeway (createLicenseHandler, install, addFetchListener)': `
-    import { createLicenseHandler } from '/sw/index.ts'
+    import { createLicenseHandler } from 'leeway/sw'
     const leeway = createLicenseHandler({ rootJwk: ${JSON.stringify(ROOT_JWK)}, product: 'notes' })
     leeway.install()
     leeway.addFetchListener()`,
@@ -47,11 +52,10 @@ async function gzippedSize(code: string): Promise<{ bytes: number; gzip: number 
     root: REPO_ROOT,
     logLevel: 'silent',
     publicDir: false,
-    plugins: [entry(code)],
+    // `leeway/*` from the sources, and the configuration module, as the demo's build has them.
+    resolve: { conditions: ['leeway-source', ...defaultClientConditions] },
+    plugins: [entry(code), leeway({ product: 'notes', rootKey: { jwk: ROOT_JWK } })],
     define: {
-      __LEEWAY_ROOT_JWK__: JSON.stringify(ROOT_JWK),
-      __LEEWAY_PRODUCT__: JSON.stringify('notes'),
-      __LEEWAY_REQUEST_TIMEOUT_MS__: '10000',
       'self.__WB_MANIFEST': '[]',
       'process.env.NODE_ENV': JSON.stringify('production'),
     },

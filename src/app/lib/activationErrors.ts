@@ -1,4 +1,4 @@
-import type { WorkerError } from '../../core/index.ts'
+import type { WorkerError } from 'leeway/core'
 import { formatTime } from './format.ts'
 import { workerErrorText } from './workerErrors.ts'
 

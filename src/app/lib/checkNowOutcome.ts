@@ -1,4 +1,4 @@
-import type { ServedLicenseState } from '../../core/index.ts'
+import type { ServedLicenseState } from 'leeway/core'
 import { formatTime } from './format.ts'
 import { isWorkerErrorCode, lastCheckErrorText, workerErrorText } from './workerErrors.ts'
 

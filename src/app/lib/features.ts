@@ -1,4 +1,4 @@
-import type { FeatureReason, ServedLicenseState } from '../../core/index.ts'
+import type { FeatureReason, ServedLicenseState } from 'leeway/core'
 import { formatDuration } from './format.ts'
 
 export type OfflineClass = 'always' | 'window' | 'online'

@@ -1,4 +1,5 @@
-import type { PublicJwk } from '../../core/index.ts'
+import type { PublicJwk } from 'leeway/core'
+import leewayConfig from 'virtual:leeway/config'
 
 /** The root public key this build trusts; every certificate must chain to it. */
-export const pinnedRoot: Readonly<PublicJwk> = Object.freeze({ ...__LEEWAY_ROOT_JWK__ })
+export const pinnedRoot: Readonly<PublicJwk> = Object.freeze({ ...leewayConfig.rootJwk })

@@ -1,4 +1,4 @@
-import type { ServedLicenseState } from '../../core/index.ts'
+import type { ServedLicenseState } from 'leeway/core'
 import { planName } from './features.ts'
 import { formatDay, formatDuration, formatLeft, formatMoment } from './format.ts'
 

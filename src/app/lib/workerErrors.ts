@@ -1,5 +1,5 @@
-import { WORKER_ERROR_CODES } from '../../core/index.ts'
-import type { WorkerError, WorkerErrorCode } from '../../core/index.ts'
+import { WORKER_ERROR_CODES } from 'leeway/core'
+import type { WorkerError, WorkerErrorCode } from 'leeway/core'
 import { formatTime } from './format.ts'
 
 /** Plain words for each failure of the worker's own: the worker sends the code, never words. */

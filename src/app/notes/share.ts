@@ -1,5 +1,5 @@
-import { API_PATHS, readApiError } from '../../core/index.ts'
-import type { CreatedShare, SharedNote } from '../../core/index.ts'
+import { API_PATHS, readApiError } from 'leeway/core'
+import type { CreatedShare, SharedNote } from 'leeway/core'
 import { licenseClient } from '../lib/licenseClient.ts'
 import type { NoteShare } from './notesDb.ts'
 

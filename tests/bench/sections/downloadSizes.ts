@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, gzipSync } from 'node:zlib'
 import { build, minifySync } from 'vite'
 import type { Rolldown } from 'vite'
+import { leeway } from '../../../src/vite/index.ts'
 import { createAppConfig } from '../../../vite.config.ts'
 import type { PublicJwk } from '../../../src/core/index.ts'
 
@@ -99,8 +100,7 @@ function precacheUrls(workerCode: string): string[] {
  * its code alone; the shares of those estimates split the real worker's gzipped size.
  */
 async function workerComposition(rootJwk: PublicJwk, workerGzip: number): Promise<WorkerPart[]> {
-  const { define } = createAppConfig({ rootJwk })
-  const output = await bundle(WORKER_ENTRY, define ?? {})
+  const output = await bundle(WORKER_ENTRY, rootJwk)
   const groups = new Map<string, string[]>()
   for (const chunk of output) {
     if (chunk.type !== 'chunk') continue
@@ -136,14 +136,18 @@ function partName(id: string): string {
 
 async function bundle(
   entry: string,
-  define: Record<string, unknown>,
+  rootJwk: PublicJwk,
 ): Promise<(Rolldown.OutputChunk | Rolldown.OutputAsset)[]> {
+  // The app's resolve (`leeway/*` from the sources) and Leeway's plugin, as the app build has them.
+  const { resolve } = createAppConfig({ rootKey: { jwk: rootJwk } })
   const result = await build({
     configFile: false,
     root: REPO_ROOT,
     logLevel: 'silent',
     publicDir: false,
-    define: { ...define, 'process.env.NODE_ENV': JSON.stringify('production') },
+    resolve,
+    plugins: [leeway({ product: 'notes', rootKey: { jwk: rootJwk } })],
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
     build: {
       write: false,
       minify: true,
