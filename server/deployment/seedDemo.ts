@@ -4,6 +4,8 @@ import { AdminService } from '../services/AdminService.ts'
 import { ManifestService } from '../services/ManifestService.ts'
 import type { KyselyStore } from '../storage/KyselyStore.ts'
 
+const DEMO_PRODUCT = 'notes'
+
 /** The demo license made on first run: the key is kept so that every start can print it. */
 export interface DemoLicense {
   id: string
@@ -22,15 +24,19 @@ export async function seedDemo(
 ): Promise<DemoLicense | undefined> {
   const { keyHashSecret, now } = options
   const manifests = new ManifestService(store, now)
-  if (!(await store.currentManifest()))
-    await manifests.publish(DEMO_MANIFEST, 'leeway init', 'demo manifest')
+  const current = await store.currentManifest()
+  if (!current) await manifests.publish(DEMO_MANIFEST, 'leeway init', 'demo manifest')
 
   const stored = await secrets.get('demo-license')
   if (stored !== undefined) return JSON.parse(stored) as DemoLicense
   if (!options.license) return undefined
+  // A vendor who published a manifest of their own before the first start has no demo product to
+  // license: the demo stays out of their deployment.
+  if (current && !(DEMO_PRODUCT in (JSON.parse(current.body) as { products: object }).products))
+    return undefined
   const admin = new AdminService(store, manifests, keyHashSecret, now)
   const license = await admin.createLicense({
-    product: 'notes',
+    product: DEMO_PRODUCT,
     plan: 'pro',
     seats: 3,
     termEnd: now() + 365 * 86_400_000,
