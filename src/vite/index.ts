@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join, resolve } from 'node:path'
 import type { Plugin, UserConfig } from 'vite'
 import { DEFAULT_REQUEST_TIMEOUT_MS, isPublicJwk } from '../core/index.ts'
-import type { PublicJwk } from '../core/index.ts'
+import type { LeewayConfig, PublicJwk } from '../core/index.ts'
 
 /** The module the page and the worker import their configuration from. */
 export const CONFIG_MODULE = 'virtual:leeway/config'
@@ -39,19 +39,8 @@ export interface LeewayPluginOptions {
   channelName?: string
 }
 
-/**
- * What `virtual:leeway/config` exports: fits both `createLicenseHandler` (worker) and
- * `createLicenseClient` (page), so the two can never disagree.
- */
-export interface LeewayConfig {
-  rootJwk: PublicJwk
-  product: string
-  apiBase: string
-  requestTimeoutMs: number
-  endpointBase?: string
-  databaseName?: string
-  channelName?: string
-}
+/** What `virtual:leeway/config` exports (defined in the core, which page and worker share). */
+export type { LeewayConfig }
 
 /** A configuration that cannot be built: its message says what to change. */
 export class LeewayConfigError extends Error {
