@@ -59,6 +59,19 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      {
+        // Firefox ESR and WebKitGTK against the real server (tests/engines): `npm run test:engines`.
+        // One browser at a time on 2 cores; each test waits on real timeouts and backoffs.
+        test: {
+          name: 'engines',
+          include: ['tests/engines/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['tests/engines/support/startServer.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
     ],
     allowOnly: !process.env.CI,
   },

@@ -50,7 +50,7 @@ export interface LicenseHandler {
   /** Answers a request for a virtual endpoint; never throws, a failure is a JSON error. */
   handler(options: { request: Request; event: ExtendableEvent }): Promise<Response>
   /**
-   * Adds Leeway's `message` (the page's `online`), `sync`, `periodicsync` and `activate`
+   * Adds Leeway's `message` (the page's `online` and `visible`), `sync`, `periodicsync` and `activate`
    * listeners. None of them answers a fetch, so where they stand among the worker's listeners
    * does not matter. Call it once.
    */
@@ -144,6 +144,10 @@ export function createLicenseHandler(config: LicenseHandlerConfig): LicenseHandl
             sleep(Math.random() * RECONNECT_JITTER_MS).then(() => retry({ reconnected: true })),
           )
         }
+        // No jitter: a page shown again is one user's act, not a moment a whole network shares.
+        // Not a reconnection either, so the backoff holds and switching tabs cannot hammer a
+        // server that is failing.
+        if (message?.type === 'visible') event.waitUntil(retry({ reconnected: false }))
       })
       // A sync honours the backoff like any automatic re-check, and a rejected sync is rescheduled
       // by the browser on its own, growing delay: reject while the server is still unreachable.

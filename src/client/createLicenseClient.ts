@@ -6,6 +6,7 @@ import type {
   ServedLicenseState,
 } from '../core/index.ts'
 import { forwardOnlineEvents } from './forwardOnlineEvents.ts'
+import { forwardVisibleEvents } from './forwardVisibleEvents.ts'
 import { LicenseActions } from './licenseActions.ts'
 import type { ActionOutcome } from './licenseActions.ts'
 import { LicenseStateStore } from './licenseStore.ts'
@@ -27,7 +28,8 @@ export interface LicenseClient {
   readonly license: LicenseStateStore
   /**
    * Follows the worker's state (its first answer counts as an app start) and tells it when the
-   * browser comes back online. Needs no registration; calling it again does nothing.
+   * browser comes back online and when the page is shown again. Needs no registration; calling it
+   * again does nothing.
    */
   start(): void
   /**
@@ -93,8 +95,10 @@ export function createLicenseClient(options: LicenseClientOptions = {}): License
       // The first load is not controlled until the worker claims it: ask again when it does.
       navigator.serviceWorker.addEventListener('controllerchange', refreshOnControl)
       const stopOnline = forwardOnlineEvents()
+      const stopVisible = forwardVisibleEvents()
       stopForwarding = () => {
         stopOnline()
+        stopVisible()
         navigator.serviceWorker.removeEventListener('controllerchange', refreshOnControl)
       }
     },

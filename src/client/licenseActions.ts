@@ -134,8 +134,15 @@ export class LicenseActions {
   }
 }
 
-/** Keeps the license through storage pressure where a license was installed; only pages may ask. */
+/**
+ * Keeps the license through storage pressure where a license was installed; only pages may ask.
+ * Never awaited: Firefox prompts, so the promise may never settle; WebKit over http has no
+ * `navigator.storage`; a browser that refuses may throw before any promise.
+ */
 function keepStorage(outcome: ActionOutcome): ActionOutcome {
-  if (outcome.ok) void navigator.storage?.persist?.().catch(() => false)
+  if (outcome.ok)
+    void Promise.resolve()
+      .then(() => navigator.storage?.persist?.())
+      .catch(() => false)
   return outcome
 }

@@ -84,7 +84,12 @@ export interface StateMessage {
  */
 export type PageMessage =
   /** The page saw the browser come back online: re-check now if one is due or failed. */
-  { type: 'online' }
+  | { type: 'online' }
+  /**
+   * The page was shown again (a resumed app, a tab brought back): re-check if one is due, within
+   * the backoff. iOS resumes an app without any network event.
+   */
+  | { type: 'visible' }
 
 /**
  * The codes of the worker's own failures, beside the server's (`license_key_invalid`, …) that it

@@ -1,60 +1,17 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { test as base, expect } from '@playwright/test'
-import type { APIRequestContext, Page } from '@playwright/test'
+import type { Page } from '@playwright/test'
 import type { ServedLicenseState } from '../../../src/core/index.ts'
 import { E2E_DATA, E2E_PORT } from '../../../playwright.config.ts'
 import { startFaultProxy } from '../../support/faultProxy.ts'
 import type { FaultProxy } from '../../support/faultProxy.ts'
+import { AdminClient } from './vendor.ts'
+
+// The vendor's side is shared with the Firefox and WebKit suite (tests/engines).
+export { AdminClient, SHORT_WINDOWS, validateCalls } from './vendor.ts'
+export type { NewLicense } from './vendor.ts'
 
 /** The license server the suite runs against (started by playwright.config.ts). */
 export const SERVER = `http://127.0.0.1:${E2E_PORT}`
-
-export interface NewLicense {
-  plan?: string
-  seats?: number
-  termEnd?: number
-  recheckEvery?: string | null
-  grace?: string
-}
-
-/** The vendor's side: the admin API, called directly (never through the proxy). */
-export class AdminClient {
-  readonly #request: APIRequestContext
-  readonly #headers: Record<string, string>
-
-  constructor(request: APIRequestContext) {
-    this.#request = request
-    this.#headers = {
-      authorization: `Bearer ${readFileSync(join(E2E_DATA, 'admin-token'), 'utf8').trim()}`,
-    }
-  }
-
-  async createLicense(license: NewLicense = {}): Promise<{ id: string; key: string }> {
-    const response = await this.#request.post(`${SERVER}/admin/v1/licenses`, {
-      headers: this.#headers,
-      data: { product: 'notes', plan: 'pro', seats: 2, ...license },
-    })
-    expect(response.status()).toBe(201)
-    return (await response.json()) as { id: string; key: string }
-  }
-
-  async post(path: string, data: unknown = {}): Promise<unknown> {
-    const response = await this.#request.post(`${SERVER}/admin/v1${path}`, {
-      headers: this.#headers,
-      data,
-    })
-    expect(response.ok(), `${path}: ${await response.text()}`).toBe(true)
-    return response.json()
-  }
-
-  async devices(licenseId: string): Promise<{ id: string; state: string }[]> {
-    const response = await this.#request.get(`${SERVER}/admin/v1/licenses/${licenseId}/devices`, {
-      headers: this.#headers,
-    })
-    return ((await response.json()) as { items: { id: string; state: string }[] }).items
-  }
-}
 
 /** The user's side: the app in a page served through the fault proxy, and its worker's endpoints. */
 export class AppDriver {
@@ -134,8 +91,9 @@ export const test = base.extend<{ faults: FaultProxy; admin: AdminClient; app: A
     await use(proxy)
     await proxy.close()
   },
-  admin: async ({ request }, use) => {
-    await use(new AdminClient(request))
+  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies this way
+  admin: async ({}, use) => {
+    await use(new AdminClient(SERVER, E2E_DATA))
   },
   app: async ({ page, faults }, use) => {
     await use(new AppDriver(page, faults.url))
@@ -143,11 +101,3 @@ export const test = base.extend<{ faults: FaultProxy; admin: AdminClient; app: A
 })
 
 export { expect }
-
-/** Short windows, so a test sees a whole cycle in seconds: re-check due at 2 s, grace from 4 s to 8 s. */
-export const SHORT_WINDOWS = { recheckEvery: 'PT4S', grace: 'PT4S' } as const
-
-/** The validate calls the proxy saw. */
-export function validateCalls(proxy: FaultProxy): { at: number; outcome: string }[] {
-  return proxy.log.filter((entry) => entry.path.startsWith('/api/v1/validate'))
-}
