@@ -18,6 +18,9 @@ export interface NewLicense {
   grace?: string
 }
 
+/** A manifest as the admin API holds it (src/core/manifest.ts); loose, since tests change it. */
+export type ManifestJson = { products: Record<string, Record<string, unknown>> }
+
 /** The vendor's side: the admin API, called directly (never through the proxy). */
 export class AdminClient {
   readonly #request: APIRequestContext
@@ -46,6 +49,28 @@ export class AdminClient {
     })
     expect(response.ok(), `${path}: ${await response.text()}`).toBe(true)
     return response.json()
+  }
+
+  async delete(path: string): Promise<void> {
+    const response = await this.#request.delete(`${SERVER}/admin/v1${path}`, {
+      headers: this.#headers,
+    })
+    expect(response.ok(), `${path}: ${await response.text()}`).toBe(true)
+  }
+
+  /** Publishes `manifest` and answers the one it replaced, to put back after the test. */
+  async replaceManifest(change: (manifest: ManifestJson) => ManifestJson): Promise<ManifestJson> {
+    const current = await this.#request.get(`${SERVER}/admin/v1/manifest`, {
+      headers: this.#headers,
+    })
+    expect(current.ok()).toBe(true)
+    const before = ((await current.json()) as { manifest: ManifestJson }).manifest
+    const response = await this.#request.put(`${SERVER}/admin/v1/manifest`, {
+      headers: this.#headers,
+      data: change(structuredClone(before)),
+    })
+    expect(response.ok(), await response.text()).toBe(true)
+    return before
   }
 
   async devices(licenseId: string): Promise<{ id: string; state: string }[]> {
