@@ -5,7 +5,8 @@ export const DEMO_MANIFEST = {
       name: 'Leeway Notes',
       features: {
         'notes.edit': { offline: 'always', description: 'Create, edit and delete notes' },
-        'notes.search': { offline: 'always', description: 'Search your notes' },
+        // Critical: finding a note is part of taking it out after the rights end.
+        'notes.search': { offline: 'always', critical: true, description: 'Search your notes' },
         'export.file': {
           offline: 'window',
           critical: true,
@@ -22,6 +23,8 @@ export const DEMO_MANIFEST = {
       grace: 'P7D',
       keepCritical: 'P14D',
       seatReleaseAfter: 'P90D',
+      // Where "Renew" and "Contact the vendor" lead in the app; a vendor puts their own page here.
+      supportUrl: 'https://leeway-notes.example/support',
     },
   },
 } as const

@@ -3,6 +3,7 @@ import { registerLicenseWorker } from 'leeway/client'
 import App from './App.svelte'
 import SharedNoteView from './SharedNoteView.svelte'
 import { licenseClient } from './lib/licenseClient.ts'
+import { watchLicenseService } from './lib/licenseService.svelte.ts'
 import { applyTheme, savedTheme } from './lib/theme.ts'
 import './app.css'
 
@@ -17,6 +18,7 @@ if (shared?.[1]) {
   mount(SharedNoteView, { target, props: { id: shared[1] } })
 } else {
   const worker = registerLicenseWorker(licenseClient)
+  watchLicenseService(licenseClient.license, (listener) => worker.onUnavailable(listener))
   const props = $state<{ updateReady: (() => void) | null }>({ updateReady: null })
   mount(App, { target, props })
   worker.onUpdateReady((apply) => {

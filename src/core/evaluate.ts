@@ -33,9 +33,9 @@ const second = 1000
 
 /**
  * Decides what works now: a pure function of the grant, the clocks and connectivity. Outcomes are
- * checked in a fixed order: no grant, revoked, expired, suspended, then the sliding window
- * (active, grace, limited). Time is the later of the local clock and `lastSeen`, so setting the
- * clock back never extends anything.
+ * checked in a fixed order: no grant, revoked (or this device deactivated), expired, suspended,
+ * then the sliding window (active, grace, limited). Time is the later of the local clock and
+ * `lastSeen`, so setting the clock back never extends anything.
  */
 export function evaluate(input: EvaluateInput): LicenseState {
   const { grant, now } = input
@@ -69,6 +69,7 @@ export function evaluate(input: EvaluateInput): LicenseState {
     remediation: [],
     problem: input.problem ?? null,
     revocationReason: null,
+    supportUrl: grant.pol.support ?? null,
   }
   const decide = (decideFeature: (name: string) => FeatureReason) => {
     for (const name of names) {
@@ -82,32 +83,59 @@ export function evaluate(input: EvaluateInput): LicenseState {
     Object.hasOwn(classes, name) ? (classes[name] ?? 'online') : 'online'
   const needsConnection = (name: string) => classOf(name) === 'online' && connectivity !== 'online'
 
+  const critical = new Set(grant.pol.critical)
+  // Critical features outlive the end of rights for keepCritical (a revocation, a freed seat, the
+  // end of the term), so users can take their work with them; `online` ones still need the server.
+  const keepCriticalUntil = (
+    criticalUntil: number,
+    off: FeatureReason,
+    keeps: (name: string) => boolean = () => true,
+  ) => {
+    state.criticalUntil = criticalUntil
+    decide((name) => {
+      if (!critical.has(name) || !keeps(name) || t >= criticalUntil) return off
+      return needsConnection(name) ? 'needs_connection' : 'kept_critical'
+    })
+    return Object.values(state.features).some(Boolean)
+  }
+
   if (grant.status === 'revoked') {
     // From when the revocation took effect, not from this copy of it: re-issuing a revocation at
     // every check must not keep critical features alive for ever.
     const criticalUntil = ((grant.rvk ?? grant.iat) + grant.pol.keepCritical) * second
-    const critical = new Set(grant.pol.critical)
-    state.status = 'revoked'
-    state.criticalUntil = criticalUntil
-    state.revocationReason = grant.rsn ?? 'revoked'
+    const reason = grant.rsn ?? 'revoked'
+    state.revocationReason = reason
     state.nextCheckAt = null
     state.graceEndsAt = null
-    decide((name) => {
-      if (!critical.has(name) || t >= criticalUntil) return 'license_revoked'
-      return needsConnection(name) ? 'needs_connection' : 'kept_critical'
-    })
-    const keepsSome = Object.values(state.features).some(Boolean)
+    if (reason === 'deactivated' || reason === 'device_removed') {
+      // The license is in good standing; only this device's seat went. Nothing to contact anyone
+      // about: the way back is to activate again (which takes a seat if one is free).
+      state.status = 'deactivated'
+      keepCriticalUntil(criticalUntil, 'device_deactivated')
+      return withRemediation(state, ['activate'])
+    }
+    state.status = 'revoked'
+    const keepsSome = keepCriticalUntil(criticalUntil, 'license_revoked')
     return withRemediation(state, keepsSome ? ['export_now', 'contact_vendor'] : ['contact_vendor'])
   }
 
   if (termEndsAt !== null && t >= termEndsAt) {
+    // The end of a term is no harsher than a revocation: critical features stay for keepCritical
+    // after it, counted from the term end, so a lapsed subscription never traps anyone's work.
     state.status = 'expired'
-    decide(() => 'license_expired')
-    return withRemediation(state, ['renew'])
+    // Only what still worked when the term ended: the end of a term gives nothing back that the
+    // window had already taken (time alone never turns a feature on).
+    const windowOpenAtEnd =
+      grant.status === 'suspended' || graceEndsAt === null || termEndsAt < graceEndsAt
+    const keepsSome = keepCriticalUntil(
+      termEndsAt + grant.pol.keepCritical * second,
+      'license_expired',
+      (name) => windowOpenAtEnd || classOf(name) === 'always',
+    )
+    return withRemediation(state, keepsSome ? ['export_now', 'renew'] : ['renew'])
   }
 
   if (grant.status === 'suspended') {
-    const critical = new Set(grant.pol.critical)
     state.status = 'suspended'
     decide((name) => {
       if (!critical.has(name)) return 'license_suspended'
@@ -128,10 +156,15 @@ export function evaluate(input: EvaluateInput): LicenseState {
   })
   const steps: RemediationCode[] = []
   if (clockSuspect) steps.push('fix_clock')
-  if (state.status !== 'active' || Object.values(state.reasons).includes('needs_connection')) {
+  // Reachable now, the clock is all that stands in the way: asking to connect would be no step.
+  const connected = connectivity === 'online'
+  if (
+    !(clockSuspect && connected) &&
+    (state.status !== 'active' || Object.values(state.reasons).includes('needs_connection'))
+  ) {
     steps.push(connectivity === 'server-error' ? 'retry_later' : 'connect')
   }
-  return withRemediation(state, steps)
+  return withRemediation(state, steps, connected)
 }
 
 function windowStatus(
@@ -171,12 +204,17 @@ function unlicensed(
       remediation: [],
       problem,
       revocationReason: null,
+      supportUrl: null,
     },
     [problem === 'store_unavailable' ? 'allow_storage' : problem ? 'reactivate' : 'activate'],
   )
 }
 
-function withRemediation(state: LicenseState, codes: RemediationCode[]): LicenseState {
-  state.remediation = codes.map(remediation)
+function withRemediation(
+  state: LicenseState,
+  codes: RemediationCode[],
+  online = false,
+): LicenseState {
+  state.remediation = codes.map((code) => remediation(code, online))
   return state
 }

@@ -1,6 +1,7 @@
 import type { CryptoKey } from 'jose'
 import * as v from 'valibot'
 import { isNumericDate } from './certificate.ts'
+import { isSupportUrl } from './supportUrl.ts'
 import { CertNotValid, ClaimsInvalid, TokenMalformed } from './errors.ts'
 import { readHeader, signCompact, verifyCompact } from './jws.ts'
 import type { Es256Signer } from './jws.ts'
@@ -26,6 +27,8 @@ const GrantPolicySchema = v.object({
   features: v.record(name, v.picklist(OFFLINE_CLASSES)),
   critical: v.pipe(v.array(name), v.maxLength(256)),
   keepCritical: seconds,
+  /** The vendor's support page, from the manifest's `supportUrl`; absent when it has none. */
+  support: v.optional(v.pipe(v.string(), v.maxLength(2048), v.check(isSupportUrl))),
 })
 
 const GrantClaimsSchema = v.object({

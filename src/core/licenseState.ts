@@ -1,6 +1,16 @@
-/** The outcomes a user can be in; `suspended` is a license the vendor paused. */
+/**
+ * The outcomes a user can be in; `suspended` is a license the vendor paused; `deactivated` is this
+ * device's seat freed (by its user, or removed by the vendor) while the license itself is fine.
+ */
 export type LicenseStatus =
-  'unlicensed' | 'active' | 'grace' | 'limited' | 'expired' | 'suspended' | 'revoked'
+  | 'unlicensed'
+  | 'active'
+  | 'grace'
+  | 'limited'
+  | 'expired'
+  | 'suspended'
+  | 'revoked'
+  | 'deactivated'
 
 /** What the last attempt to reach the license server found. */
 export type Connectivity = 'online' | 'offline' | 'server-error' | 'interference'
@@ -16,6 +26,7 @@ export type FeatureReason =
   | 'license_expired'
   | 'license_suspended'
   | 'license_revoked'
+  | 'device_deactivated'
   | 'no_license'
 
 export type RemediationCode =
@@ -50,6 +61,11 @@ export interface LicenseState {
   remediation: Remediation[]
   /** Why a stored grant could not be used (a core error code), when there was one. */
   problem: string | null
-  /** Why a revocation was issued (`revoked`, `deactivated`, `device_removed`), when status is `revoked`. */
+  /**
+   * Why a revocation was issued: `revoked` (status `revoked`), `deactivated` or `device_removed`
+   * (status `deactivated`); null otherwise.
+   */
   revocationReason: string | null
+  /** The vendor's support page (`https:` or `mailto:`) from the signed policy, or null. */
+  supportUrl: string | null
 }

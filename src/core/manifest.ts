@@ -2,6 +2,7 @@ import * as v from 'valibot'
 import { isDuration, parseDuration } from './duration.ts'
 import { ManifestInvalid } from './errors.ts'
 import { OFFLINE_CLASSES, describeIssues } from './grant.ts'
+import { isSupportUrl } from './supportUrl.ts'
 
 const ID = /^[a-z][a-z0-9._-]{0,63}$/
 const id = (what: string) =>
@@ -38,6 +39,14 @@ const ProductSchema = v.strictObject({
   grace: duration,
   keepCritical: duration,
   seatReleaseAfter: v.nullable(duration),
+  // Signed into every grant, so the app's "Renew" and "Contact the vendor" lead somewhere real.
+  supportUrl: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(2048),
+      v.check(isSupportUrl, 'must be an https: or mailto: URL, like https://example.com/support'),
+    ),
+  ),
 })
 
 const ManifestSchema = v.strictObject({

@@ -29,6 +29,7 @@ export function policyFor(
     features,
     critical,
     keepCritical: parseDuration(product.keepCritical),
+    ...(product.supportUrl === undefined ? {} : { support: product.supportUrl }),
   }
 }
 

@@ -17,7 +17,11 @@ const TEXT: Record<RemediationCode, string> = {
     'The license server is having trouble. Your app keeps working; it will check again by itself.',
 }
 
-/** The remediation step for `code`, in plain words. */
-export function remediation(code: RemediationCode): Remediation {
-  return { code, text: TEXT[code] }
+// Connected already, "or connect" is no advice: only the clock itself is left to correct.
+const FIX_CLOCK_ONLINE =
+  "Your device's clock seems to be set in the past. Correct its date and time, then check again."
+
+/** The remediation step for `code`, in plain words; `online`: the server was reachable just now. */
+export function remediation(code: RemediationCode, online = false): Remediation {
+  return { code, text: code === 'fix_clock' && online ? FIX_CLOCK_ONLINE : TEXT[code] }
 }

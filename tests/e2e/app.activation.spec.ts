@@ -4,6 +4,7 @@ import { E2E_DATA } from '../../playwright.config.ts'
 import {
   expectAccessible,
   LOCALE,
+  SCREENSHOTS,
   screenshot,
   statusOf,
   TIME_ZONE,
@@ -25,7 +26,7 @@ test.describe('activating through the license panel', () => {
 
   test('a wrong key says so and how to find the right one', async ({ app, page }) => {
     await app.open()
-    await page.getByLabel('License key').fill('AAAAA-BBBBB-CCCCC-DDDDD-EEEEE')
+    await page.getByLabel('License key').fill('AAAAA-BBBBB-CCCCC-DDDDD-EEEEE-FFFFF')
     await page.getByRole('button', { name: 'Activate', exact: true }).click()
     const alert = page.locator('#activation-error')
     await expect(alert).toContainText('That license key was not recognised.')
@@ -147,6 +148,57 @@ test.describe('activating through the license panel', () => {
   })
 })
 
+test.describe('activating on a phone (360 px)', () => {
+  test.use({ viewport: { width: 360, height: 780 } })
+
+  test('the key field is on the first screen, holds a whole key, and shows six groups', async ({
+    app,
+    admin,
+    page,
+  }) => {
+    const { key } = await admin.createLicense()
+    await app.open()
+    const field = page.getByLabel('License key')
+    await expect(field).toBeInViewport({ ratio: 1 })
+    await expect(page.getByRole('button', { name: 'Activate', exact: true })).toBeInViewport()
+    await expect(field).toHaveAttribute('placeholder', 'XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX')
+    expect(key.split('-')).toHaveLength(6)
+    await field.fill(key)
+    // Every character of the key in sight at once: nothing scrolled away inside the field.
+    const fits = await field.evaluate((input) => input.scrollWidth <= input.clientWidth)
+    expect(fits).toBe(true)
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360)
+    await page.screenshot({ path: `${SCREENSHOTS}/activation-first-screen-360.png` })
+  })
+
+  test('a wrong key: the error is in sight, right below the field', async ({ app, page }) => {
+    await app.open()
+    await page.getByLabel('License key').fill('AAAAA-BBBBB-CCCCC-DDDDD-EEEEE-FFFFF')
+    await page.getByRole('button', { name: 'Activate', exact: true }).click()
+    const alert = page.locator('#activation-error')
+    await expect(alert).toContainText('That license key was not recognised.')
+    await expect(alert).toBeInViewport({ ratio: 1 })
+    await page.screenshot({ path: `${SCREENSHOTS}/activation-wrong-key-360.png` })
+  })
+
+  test('after activation the focus lands on what happened, not on the page body', async ({
+    app,
+    admin,
+    page,
+  }) => {
+    const { key } = await admin.createLicense()
+    await app.open()
+    await page.getByLabel('License key').fill(key)
+    await page.getByLabel('License key').press('Enter')
+    await expect(statusOf(page).chip).toHaveText('active')
+    const note = page.locator('#activated-note')
+    await expect(note).toHaveText('This device is activated. Go to your notes')
+    await expect(note).toBeFocused()
+    await note.getByRole('link', { name: 'Go to your notes' }).click()
+    await expect(page.getByTestId('new-note')).toBeEnabled()
+  })
+})
+
 test.describe('deactivating this device', () => {
   test('offline: queued and said so; online: completes, the seat is freed', async ({
     app,
@@ -170,9 +222,9 @@ test.describe('deactivating this device', () => {
     await screenshot(page, 'deactivation-queued-1280', 1280)
 
     await context.setOffline(false)
-    await expect(statusOf(page).chip).toHaveText('revoked', { timeout: 20_000 })
+    await expect(statusOf(page).chip).toHaveText('deactivated', { timeout: 20_000 })
     await expect(statusOf(page).message).toHaveText(
-      /^This device was deactivated today and its seat is free\. You can still export your notes until .+\. Activate again to keep writing\.$/,
+      'This device was deactivated today and its seat is free. Your notes are still here to read. Activate again to keep writing here.',
     )
     await expect(page.getByTestId('pending-deactivation')).toHaveCount(0)
     await expect
@@ -189,7 +241,7 @@ test.describe('deactivating this device', () => {
     await expect(
       page.getByText('This device is deactivated and its seat is free for another device.'),
     ).toBeVisible()
-    await expect(statusOf(page).chip).toHaveText('revoked')
+    await expect(statusOf(page).chip).toHaveText('deactivated')
     expect((await admin.devices(id)).map((device) => device.state)).toEqual(['released'])
   })
 })

@@ -97,10 +97,10 @@ test.describe('the app in each license state', () => {
     const { chip, message } = statusOf(page)
     await expect(chip).toHaveText('grace period', { timeout: 10_000 })
     await expect(message).toHaveText(
-      `You're offline. Premium features keep working until ${dayText(grace.graceEndsAt ?? 0)} (7 days left). Connect to the internet to extend.`,
+      `You're offline. Export and templates keep working until ${dayText(grace.graceEndsAt ?? 0)} (7 days left). Sharing waits for a connection. Connect to the internet to extend.`,
     )
     expect(await remediationCodes(page)).toEqual(['connect'])
-    await expect(fact(page, 'Premium features offline until')).toContainText(
+    await expect(fact(page, 'Export and templates offline until')).toContainText(
       `${dateTimeText(grace.graceEndsAt ?? 0)} (7 days left)`,
     )
     await expect(page.getByRole('button', { name: 'From template' })).toBeEnabled()
@@ -132,7 +132,7 @@ test.describe('the app in each license state', () => {
       timeZone: TIME_ZONE,
     }).format(limited.verifiedAt ?? 0)
     await expect(message).toHaveText(
-      `Premium features are paused because this device hasn't been online since today at ${time}. Your notes and editing still work. Connect to restore them.`,
+      `Export, templates and sharing are paused because this device hasn't been online since today at ${time}. Writing notes and search still work. Connect to restore them.`,
     )
     expect(await remediationCodes(page)).toEqual(['connect'])
     const paused = 'Paused until this device is back online to check its license.'
@@ -144,7 +144,7 @@ test.describe('the app in each license state', () => {
     await screenshotState(page, 'limited')
   })
 
-  test('expired: says the day it ended, notes stay readable, renew is the way back', async ({
+  test('expired: says the day it ended, keeps search and export for keepCritical, renew is a link', async ({
     app,
     admin,
     page,
@@ -154,14 +154,28 @@ test.describe('the app in each license state', () => {
 
     const { chip, message } = statusOf(page)
     await expect(chip).toHaveText('expired', { timeout: 15_000 })
+    const expired = await app.state()
     await expect(message).toHaveText(
-      'Your license ended today. Your notes are still here to read. Renew your subscription, then check again.',
+      `Your license ended today. Your notes are still here to read. Search and export keep working until ${dayText(expired.criticalUntil ?? 0)}, so you can take your notes with you. Renew your subscription, then check again.`,
     )
-    expect(await remediationCodes(page)).toEqual(['renew'])
+    expect(await remediationCodes(page)).toEqual(['export_now', 'renew'])
+    // The vendor's page from the signed policy (server/demoManifest.ts), not a dead end.
+    await expect(page.getByRole('link', { name: 'Renew your subscription' })).toHaveAttribute(
+      'href',
+      'https://leeway-notes.example/support',
+    )
+    await expect(fact(page, 'Search and export available until')).toContainText(
+      `${dateTimeText(expired.criticalUntil ?? 0)} (14 days left)`,
+    )
     await expectGated(
       page.getByTestId('new-note'),
       'Your license has ended. Renew it to use this again.',
     )
+    // Taking the notes out works as after a revocation: export, and search to find them.
+    await expect(page.getByRole('button', { name: 'Export all', exact: true })).toBeEnabled()
+    await page.getByRole('searchbox', { name: 'Search notes' }).fill('eggs')
+    await expect(page.getByText('1 of 2 notes match')).toBeVisible()
+    await page.getByRole('searchbox', { name: 'Search notes' }).fill('')
     await page.getByRole('button', { name: /^Groceries/ }).click()
     await expect(page.locator('#note-body')).toHaveValue('Milk\nEggs\nCoffee beans')
     await expect(page.locator('#note-body')).not.toBeEditable()
@@ -170,7 +184,7 @@ test.describe('the app in each license state', () => {
     await screenshotState(page, 'expired')
   })
 
-  test('revoked: says when, and that export still works until a named day', async ({
+  test('revoked: says when, and that search and export still work until a named day', async ({
     app,
     admin,
     page,
@@ -184,10 +198,14 @@ test.describe('the app in each license state', () => {
     const { chip, message } = statusOf(page)
     await expect(chip).toHaveText('revoked')
     await expect(message).toHaveText(
-      `This license was revoked today. You can still export your notes until ${dayText(revoked.criticalUntil ?? 0)}.`,
+      `This license was revoked today. Search and export keep working until ${dayText(revoked.criticalUntil ?? 0)}, so you can take your notes with you.`,
     )
     expect(await remediationCodes(page)).toEqual(['export_now', 'contact_vendor'])
-    await expect(fact(page, 'Export available until')).toContainText(
+    await expect(page.getByRole('link', { name: 'Contact the vendor' })).toHaveAttribute(
+      'href',
+      'https://leeway-notes.example/support',
+    )
+    await expect(fact(page, 'Search and export available until')).toContainText(
       `${dateTimeText(revoked.criticalUntil ?? 0)} (14 days left)`,
     )
     await expectGated(page.getByTestId('new-note'), 'This license was revoked.')
@@ -195,6 +213,62 @@ test.describe('the app in each license state', () => {
     await expect(page.getByRole('button', { name: 'Export all notes' })).toBeEnabled()
     await expectAccessible(page, 'revoked')
     await screenshotState(page, 'revoked')
+  })
+
+  test('deactivated by the vendor: a neutral state of its own, and one step: activate again', async ({
+    app,
+    admin,
+    page,
+  }) => {
+    const { id, key, state } = await licensedApp(app, admin)
+    await writeSampleNotes(page)
+    await admin.delete(`/licenses/${id}/devices/${state.license?.deviceId ?? ''}`)
+    await page.getByRole('button', { name: 'Check now' }).click()
+
+    const { chip, message } = statusOf(page)
+    await expect(chip).toHaveText('deactivated')
+    await expect(message).toHaveText(
+      'This device was removed from the license today. Your notes are still here to read. Activate again to keep writing here.',
+    )
+    await expect(page.locator('.status-line')).toHaveAttribute('data-tone', 'info')
+    await expect(page.locator('#license')).not.toContainText('revoked')
+    expect(await remediationCodes(page)).toEqual(['activate'])
+    await expect(fact(page, 'This device')).toHaveText('Removed from the license')
+    await expectGated(
+      page.getByTestId('new-note'),
+      'This device was removed from the license. Activate it again to use this.',
+    )
+    await expectAccessible(page, 'deactivated')
+    await screenshotState(page, 'deactivated')
+
+    // The one step: the same key, on the same device, takes a free seat again.
+    await page.getByLabel('License key').fill(key)
+    await page.getByRole('button', { name: 'Activate', exact: true }).click()
+    await expect(chip).toHaveText('active')
+    await expect(page.getByTestId('new-note')).toBeEnabled()
+  })
+
+  test('a manifest without a support URL: the steps say renew, with no link to nowhere', async ({
+    app,
+    admin,
+    page,
+  }) => {
+    const before = await admin.replaceManifest((manifest) => {
+      for (const product of Object.values(manifest.products)) delete product.supportUrl
+      return manifest
+    })
+    try {
+      const { id } = await licensedApp(app, admin)
+      await admin.post(`/licenses/${id}/revoke`, {})
+      await page.getByRole('button', { name: 'Check now' }).click()
+      await expect(statusOf(page).chip).toHaveText('revoked')
+      await expect(page.locator('[data-code="contact_vendor"]')).toHaveText(
+        'Contact the vendor about this license.',
+      )
+      await expect(page.locator('#license a[href^="https:"]')).toHaveCount(0)
+    } finally {
+      await admin.replaceManifest(() => before)
+    }
   })
 
   test('suspended: notes readable and exportable, contact the vendor', async ({
@@ -226,7 +300,7 @@ test.describe('the app in each license state', () => {
     await screenshotState(page, 'suspended')
   })
 
-  test('clock suspect: asks to correct the clock or connect; a check now clears it', async ({
+  test('clock suspect: says clock, names what is paused, hides dates; back online it checks by itself', async ({
     app,
     admin,
     context,
@@ -234,14 +308,20 @@ test.describe('the app in each license state', () => {
   }) => {
     await licensedApp(app, admin)
     await writeSampleNotes(page)
+    await context.setOffline(true)
     await setLastSeen(page, context, Date.now() + 60 * 60_000)
 
     const { chip, message } = statusOf(page)
-    await expect(chip).toHaveText('active')
+    await expect(chip).toHaveText('clock problem')
     await expect(message).toHaveText(
-      'Your device clock seems to be set in the past. Correct it or connect to the internet.',
+      'Your device clock seems to be set in the past, so export, templates and sharing are paused. Correct it, or connect to the internet so Leeway Notes can check it.',
     )
     expect(await remediationCodes(page)).toEqual(['fix_clock'])
+    await expect(page.locator('[data-code="fix_clock"]')).toContainText(
+      'Correct it, or connect to the internet.',
+    )
+    // No "until" that the clock has already taken away.
+    await expect(page.locator('#license dt').filter({ hasText: /offline until/ })).toHaveCount(0)
     await expectGated(
       page.getByRole('button', { name: 'From template' }),
       'Paused because your device clock looks wrong. Correct it or connect.',
@@ -250,11 +330,33 @@ test.describe('the app in each license state', () => {
     await expectAccessible(page, 'clock suspect')
     await screenshotState(page, 'clock-suspect')
 
-    // The server's signed time is the authority: one online check puts things right.
-    await page.getByRole('button', { name: 'Check now' }).click()
+    // Online again: the server's signed time is the authority, and the app asks for it unprompted.
+    await context.setOffline(false)
     await expect(message).toHaveText(
       'Your Pro license is active. Everything works, online and offline.',
+      { timeout: 20_000 },
     )
+    await expect(chip).toHaveText('active')
     await expect(page.getByRole('button', { name: 'From template' })).toBeEnabled()
+  })
+
+  test('active and offline: names what waits for a connection, what has a date, what has none', async ({
+    app,
+    admin,
+    context,
+    page,
+  }) => {
+    const { state } = await licensedApp(app, admin)
+    await writeSampleNotes(page)
+    await context.setOffline(true)
+
+    const { chip, message } = statusOf(page)
+    await expect(message).toHaveText(
+      `You're offline. Sharing waits for a connection. Export and templates keep working until ${dayText(state.graceEndsAt ?? 0)} (8 days left); writing notes and search have no time limit.`,
+      { timeout: 10_000 },
+    )
+    await expect(chip).toHaveText('active')
+    await expectAccessible(page, 'active offline')
+    await screenshotState(page, 'active-offline')
   })
 })

@@ -350,7 +350,7 @@ test.describe('connectivity', () => {
       })
       .toEqual(['released'])
     const after = await app.waitForState((state) => !state.pendingDeactivation)
-    expect(after.status).toBe('revoked')
+    expect(after.status).toBe('deactivated')
     expect(after.revocationReason).toBe('deactivated')
   })
 

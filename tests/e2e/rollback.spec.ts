@@ -95,12 +95,13 @@ test.describe('client data-only rollbacks', () => {
     page,
   }) => {
     await licensedApp(app, admin)
-    // The device once saw a time an hour from now: its clock now reads as set back by an hour.
+    // Offline, so that no check can put it right (the app re-checks a suspect clock by itself
+    // while online), the device once saw a time an hour from now: its clock now reads as set back.
+    await context.setOffline(true)
     await setLastSeen(page, context, Date.now() + 60 * 60_000)
     expect((await app.state()).clockSuspect).toBe(true)
 
-    // Offline, so that no check can put it right, the user deletes what the clock guard remembers.
-    await context.setOffline(true)
+    // Then the user deletes what the clock guard remembers.
     await changeRecords(page, {
       remove: [
         ['records', 'check-hw'],

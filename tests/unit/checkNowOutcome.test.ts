@@ -25,6 +25,7 @@ function after(
     remediation: [],
     problem: null,
     revocationReason: null,
+    supportUrl: null,
     pendingDeactivation: false,
     lastCheckAt: NOW,
     lastCheckError: null,

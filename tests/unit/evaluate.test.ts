@@ -110,12 +110,64 @@ describe('a term that ends', () => {
     expect(state.termEndsAt).toBe(ISSUED_AT + termAfterIssue)
   })
 
-  it('turns every feature off, always ones included, and asks to renew', () => {
+  it('keeps only critical features, for keepCritical from the term end, and asks to export and renew', () => {
     const grant = demoGrant({ exp: (ISSUED_AT + 3 * DAY) / SECOND })
     const state = evaluateAt(grant, ISSUED_AT + 3 * DAY, { connectivity: 'online' })
+    expect(state.features).toEqual({
+      'export.file': true,
+      'notes.edit': false,
+      'notes.search': false,
+      'share.link': false,
+      templates: false,
+    })
+    expect(state.reasons['export.file']).toBe('kept_critical')
+    expect(state.reasons['notes.edit']).toBe('license_expired')
+    expect(state.criticalUntil).toBe(ISSUED_AT + 3 * DAY + 14 * DAY)
+    expect(codes(state)).toEqual(['export_now', 'renew'])
+  })
+
+  it('turns every feature off keepCritical after the term end, and asks only to renew', () => {
+    const grant = demoGrant({ exp: (ISSUED_AT + 3 * DAY) / SECOND })
+    const before = evaluateAt(grant, ISSUED_AT + 17 * DAY - 1)
+    expect(before.features['export.file']).toBe(true)
+    const state = evaluateAt(grant, ISSUED_AT + 17 * DAY, { connectivity: 'online' })
     expect(Object.values(state.features).some(Boolean)).toBe(false)
     expect(new Set(Object.values(state.reasons))).toEqual(new Set(['license_expired']))
     expect(codes(state)).toEqual(['renew'])
+  })
+
+  it('is no harsher than a revocation at the same moment: the same features stay on', () => {
+    const at = ISSUED_AT + 3 * DAY
+    const expired = evaluateAt(demoGrant({ exp: at / SECOND }), at)
+    const revoked = evaluateAt(demoGrant({ status: 'revoked', rvk: at / SECOND }), at)
+    expect(expired.features).toEqual(revoked.features)
+    expect(expired.criticalUntil).toBe(revoked.criticalUntil)
+  })
+
+  it('gives back nothing the window had taken: a term ending during limited keeps only always ones', () => {
+    const grant = demoGrant({
+      exp: (ISSUED_AT + 10 * DAY) / SECOND,
+      pol: { ...demoGrant().pol, critical: ['export.file', 'notes.search'] },
+    })
+    const limited = evaluateAt(grant, ISSUED_AT + 9 * DAY)
+    expect(limited.features['export.file']).toBe(false)
+    const state = evaluateAt(grant, ISSUED_AT + 10 * DAY)
+    expect(state.status).toBe('expired')
+    expect(state.features['export.file']).toBe(false)
+    expect(state.reasons['export.file']).toBe('license_expired')
+    expect(state.features['notes.search']).toBe(true)
+  })
+
+  it('never keeps critical features past keepCritical by setting the clock back', () => {
+    const grant = demoGrant({ exp: (ISSUED_AT + 3 * DAY) / SECOND })
+    const state = evaluate({
+      grant,
+      now: ISSUED_AT + 4 * DAY,
+      lastSeen: ISSUED_AT + 20 * DAY,
+      connectivity: 'offline',
+    })
+    expect(state.status).toBe('expired')
+    expect(state.features['export.file']).toBe(false)
   })
 })
 
@@ -202,8 +254,12 @@ describe('offline classes by status and connectivity', () => {
     ['expired', 'a.window', 'online', false, 'license_expired'],
     ['expired', 'a.online', 'offline', false, 'license_expired'],
     ['expired', 'a.online', 'online', false, 'license_expired'],
-    ['expired', 'c.always', 'online', false, 'license_expired'],
-    ['expired', 'c.window', 'online', false, 'license_expired'],
+    ['expired', 'c.always', 'offline', true, 'kept_critical'],
+    ['expired', 'c.always', 'online', true, 'kept_critical'],
+    ['expired', 'c.window', 'offline', true, 'kept_critical'],
+    ['expired', 'c.window', 'online', true, 'kept_critical'],
+    ['expired', 'c.online', 'offline', false, 'needs_connection'],
+    ['expired', 'c.online', 'online', true, 'kept_critical'],
     ['suspended', 'a.always', 'offline', false, 'license_suspended'],
     ['suspended', 'a.always', 'online', false, 'license_suspended'],
     ['suspended', 'a.window', 'offline', false, 'license_suspended'],
@@ -363,7 +419,7 @@ describe('a store that cannot vouch for its clock guard (lastSeen gone, or a gra
 })
 
 describe('revoked, with export.file critical and a 14-day keepCritical', () => {
-  const revocation = demoGrant({ status: 'revoked', seq: 2, rsn: 'deactivated' })
+  const revocation = demoGrant({ status: 'revoked', seq: 2, rsn: 'revoked' })
 
   it('keeps only critical features until criticalUntil', () => {
     const state = evaluateAt(revocation, CRITICAL_UNTIL - 1)
@@ -397,7 +453,7 @@ describe('revoked, with export.file critical and a 14-day keepCritical', () => {
 
   it('says why it was revoked, and has no next check or grace', () => {
     const state = evaluateAt(revocation, ISSUED_AT + HOUR)
-    expect(state.revocationReason).toBe('deactivated')
+    expect(state.revocationReason).toBe('revoked')
     expect(state.nextCheckAt).toBeNull()
     expect(state.graceEndsAt).toBeNull()
     const plain = evaluateAt(demoGrant({ status: 'revoked' }), ISSUED_AT + HOUR)
@@ -409,6 +465,34 @@ describe('revoked, with export.file critical and a 14-day keepCritical', () => {
     const state = evaluateAt(grant, ISSUED_AT + 2 * DAY)
     expect(state.status).toBe('revoked')
     expect(state.features['export.file']).toBe(true)
+  })
+})
+
+describe('this device deactivated by its user, or removed by the vendor', () => {
+  it.each([['deactivated'], ['device_removed']])(
+    '%s: its own state, not revoked, and one step: activate again',
+    (rsn) => {
+      const grant = demoGrant({ status: 'revoked', seq: 2, rsn, rvk: ISSUED_AT / SECOND })
+      const state = evaluateAt(grant, ISSUED_AT + HOUR)
+      expect(state.status).toBe('deactivated')
+      expect(state.revocationReason).toBe(rsn)
+      expect(codes(state)).toEqual(['activate'])
+      expect(state.nextCheckAt).toBeNull()
+      expect(state.graceEndsAt).toBeNull()
+    },
+  )
+
+  it('keeps critical features for keepCritical from the release, so the user can take notes along', () => {
+    const grant = demoGrant({ status: 'revoked', seq: 2, rsn: 'deactivated' })
+    const state = evaluateAt(grant, CRITICAL_UNTIL - 1)
+    expect(state.criticalUntil).toBe(CRITICAL_UNTIL)
+    expect(state.features['export.file']).toBe(true)
+    expect(state.reasons['export.file']).toBe('kept_critical')
+    expect(state.features['notes.edit']).toBe(false)
+    expect(state.reasons['notes.edit']).toBe('device_deactivated')
+    const after = evaluateAt(grant, CRITICAL_UNTIL)
+    expect(after.reasons['export.file']).toBe('device_deactivated')
+    expect(codes(after)).toEqual(['activate'])
   })
 })
 
@@ -525,9 +609,19 @@ describe('remediation', () => {
     ],
     ['limited offline', { grant: demoGrant(), now: ISSUED_AT + 9 * DAY }, ['connect']],
     [
-      'expired',
+      'expired, critical features kept',
       { grant: demoGrant({ exp: (ISSUED_AT + DAY) / SECOND }), now: ISSUED_AT + DAY },
+      ['export_now', 'renew'],
+    ],
+    [
+      'expired, keepCritical over',
+      { grant: demoGrant({ exp: (ISSUED_AT + DAY) / SECOND }), now: ISSUED_AT + 15 * DAY },
       ['renew'],
+    ],
+    [
+      'deactivated',
+      { grant: demoGrant({ status: 'revoked', rsn: 'deactivated' }), now: ISSUED_AT + HOUR },
+      ['activate'],
     ],
     [
       'suspended',
@@ -555,10 +649,53 @@ describe('remediation', () => {
       },
       ['fix_clock'],
     ],
+    [
+      'clock suspect during grace while online: no advice to connect',
+      {
+        grant: demoGrant(),
+        now: ISSUED_AT + 2 * DAY,
+        lastSeen: ISSUED_AT + 2 * DAY + 6 * MINUTE,
+        connectivity: 'online',
+      },
+      ['fix_clock'],
+    ],
   ])('%s: %j', (_, input, expected) => {
     const state = evaluate(input)
     expect(codes(state)).toEqual(expected)
     for (const step of state.remediation) expect(step.text.length).toBeGreaterThan(10)
+  })
+})
+
+describe('the words of fix_clock', () => {
+  const suspect = {
+    grant: demoGrant(),
+    now: ISSUED_AT + HOUR,
+    lastSeen: ISSUED_AT + HOUR + 6 * MINUTE,
+  }
+
+  it('offline: correct the clock, or connect', () => {
+    const state = evaluate({ ...suspect, connectivity: 'offline' })
+    expect(state.remediation[0]?.text).toContain('or connect to the internet')
+  })
+
+  it('online: only the clock to correct, then check again', () => {
+    const state = evaluate({ ...suspect, connectivity: 'online' })
+    expect(state.remediation[0]?.text).not.toContain('connect')
+    expect(state.remediation[0]?.text).toContain('then check again')
+  })
+})
+
+describe("the vendor's support link", () => {
+  it('comes from the signed policy', () => {
+    const grant = demoGrant({
+      pol: { ...demoGrant().pol, support: 'https://vendor.example/support' },
+    })
+    expect(evaluateAt(grant, ISSUED_AT).supportUrl).toBe('https://vendor.example/support')
+  })
+
+  it('is null when the policy has none, and with no grant', () => {
+    expect(evaluateAt(demoGrant(), ISSUED_AT).supportUrl).toBeNull()
+    expect(evaluate({ grant: null, now: ISSUED_AT }).supportUrl).toBeNull()
   })
 })
 

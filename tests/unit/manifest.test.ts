@@ -122,6 +122,24 @@ describe('a broken manifest', () => {
     expect((caught as ManifestInvalid).message).toContain(field)
   })
 
+  it.each([['javascript:alert(1)'], ['http://vendor.example/support'], ['support.html'], ['']])(
+    'refuses a supportUrl of %j: only https: and mailto: links reach users',
+    (url) => {
+      const json = demoManifestJson()
+      ;(json.products.notes as Loose).supportUrl = url
+      expect(() => parseManifest(json)).toThrow('products.notes.supportUrl')
+    },
+  )
+
+  it.each([['https://vendor.example/support'], ['mailto:help@vendor.example?subject=License']])(
+    'accepts a supportUrl of %j',
+    (url) => {
+      const json = demoManifestJson()
+      ;(json.products.notes as Loose).supportUrl = url
+      expect(parseManifest(json).products.notes?.supportUrl).toBe(url)
+    },
+  )
+
   it.each([[null], ['{}'], [[]], [{ products: { notes: null } }]])('refuses %j', (input) => {
     expect(() => parseManifest(input)).toThrow(ManifestInvalid)
   })
@@ -145,6 +163,29 @@ describe('the policy a grant carries', () => {
       },
       critical: ['export.file'],
     })
+  })
+
+  it("carries the product's supportUrl as pol.support, signed, and nothing when there is none", () => {
+    expect(policyFor(product, 1)).not.toHaveProperty('support')
+    const json = demoManifestJson()
+    ;(json.products.notes as Loose).supportUrl = 'https://vendor.example/renew?product=notes'
+    const withSupport = parseManifest(json).products.notes
+    if (!withSupport) throw new Error('no product')
+    const policy = policyFor(withSupport, 1)
+    expect(policy.support).toBe('https://vendor.example/renew?product=notes')
+    expect(parseGrantClaims(demoGrant({ pol: policy })).pol.support).toBe(policy.support)
+  })
+
+  it.each([
+    ['javascript:alert(1)'],
+    ['http://vendor.example/support'],
+    ['/support'],
+    ['data:text/html,hi'],
+    ['mailto:nobody'],
+  ])('refuses a grant whose pol.support is %j', (support) => {
+    expect(() => parseGrantClaims(demoGrant({ pol: { ...demoGrant().pol, support } }))).toThrow(
+      'pol.support',
+    )
   })
 
   it('never rechecks for an air-gapped license (recheckEvery null), keeping the grace', () => {

@@ -122,6 +122,7 @@ const REASON_TEXT: Record<FeatureReason, string> = {
   license_expired: 'license expired',
   license_suspended: 'license suspended',
   license_revoked: 'license revoked',
+  device_deactivated: 'device deactivated',
   no_license: 'no license',
 }
 

@@ -1,6 +1,8 @@
 import type { ServedLicenseState } from 'leeway/core'
-import { planName } from './features.ts'
+import { capitalized, featuresWhere, listWords, planName } from './features.ts'
+import type { FeatureInfo } from './features.ts'
 import { formatDay, formatDuration, formatLeft, formatMoment } from './format.ts'
+import type { ServiceProblem } from './serviceProblem.ts'
 
 export type Tone = 'ok' | 'info' | 'warn' | 'error'
 
@@ -10,9 +12,6 @@ export interface StatusMessage {
   text: string
   detail: string | null
 }
-
-const CLOCK =
-  'Your device clock seems to be set in the past. Correct it or connect to the internet.'
 
 /** The one message the status line shows for `state` at `now`. */
 export function statusMessage(state: ServedLicenseState, now: number = Date.now()): StatusMessage {
@@ -27,6 +26,45 @@ export function statusMessage(state: ServedLicenseState, now: number = Date.now(
   }
   const until = (ms: number | null) =>
     ms === null ? '' : ` until ${formatMoment(ms, now)} (${formatLeft(ms, now)})`
+  const ofClass = (feature: FeatureInfo | undefined, offline: FeatureInfo['offline']) =>
+    feature?.offline === offline
+  const verb = (words: string, one: string, many: string) => (words.includes(' and ') ? many : one)
+  // What stops, named: "sharing", "export and templates".
+  const waiting = listWords(featuresWhere(state, (reason) => reason === 'needs_connection'))
+  const windowed = featuresWhere(
+    state,
+    (reason, feature) => reason === 'ok' && ofClass(feature, 'window'),
+  )
+  const always = listWords(
+    featuresWhere(state, (reason, feature) => reason === 'ok' && ofClass(feature, 'always')),
+  )
+  const waitLine = waiting
+    ? `${capitalized(waiting)} ${verb(waiting, 'waits', 'wait')} for a connection.`
+    : ''
+  // "Export and templates keep working until Fri 13 Dec (7 days left)", or null on a plan without them.
+  const windowLine =
+    windowed.length === 0
+      ? null
+      : `${capitalized(listWords(windowed))} ${windowed.length === 1 ? 'keeps' : 'keep'} working${until(state.graceEndsAt)}`
+  const keptLine = () => {
+    const kept = featuresWhere(state, (reason) => reason === 'kept_critical')
+    if (kept.length === 0 || state.criticalUntil === null || state.criticalUntil <= now) return null
+    return `${capitalized(listWords(kept))} ${kept.length === 1 ? 'keeps' : 'keep'} working until ${formatDay(state.criticalUntil, now)}, so you can take your notes with you.`
+  }
+
+  if (
+    state.clockSuspect &&
+    (state.status === 'active' || state.status === 'grace' || state.status === 'limited')
+  ) {
+    const paused = listWords(featuresWhere(state, (reason) => reason === 'clock_suspect'))
+    const stops = paused ? `, so ${paused} ${verb(paused, 'is', 'are')} paused` : ''
+    return message(
+      'warn',
+      state.connectivity === 'online'
+        ? `Your device clock seems to be set in the past${stops}. Correct its date and time, then choose “Check now” in the license panel.`
+        : `Your device clock seems to be set in the past${stops}. Correct it, or connect to the internet so Leeway Notes can check it.`,
+    )
+  }
 
   switch (state.status) {
     case 'unlicensed':
@@ -46,17 +84,23 @@ export function statusMessage(state: ServedLicenseState, now: number = Date.now(
           )
 
     case 'active': {
-      if (state.clockSuspect) return message('warn', CLOCK)
       const term =
         state.termEndsAt !== null && state.termEndsAt - now < 14 * 86_400_000
           ? ` Your subscription ends ${formatMoment(state.termEndsAt, now)} (${formatLeft(state.termEndsAt, now)}).`
           : ''
       switch (state.connectivity) {
-        case 'offline':
+        case 'offline': {
+          // Name what stops and when, and that the rest does not: "everything but" read as "notes stop".
+          const rest = windowLine
+            ? `${windowLine}${always ? `; ${always} ${verb(always, 'has', 'have')} no time limit` : ''}.`
+            : always
+              ? `${capitalized(always)} ${verb(always, 'keeps', 'keep')} working offline.`
+              : ''
           return message(
             'info',
-            `You're offline. Everything but sharing keeps working${until(state.graceEndsAt)}.${term}`,
+            `You're offline. ${[waitLine, rest].filter(Boolean).join(' ')}${term}`,
           )
+        }
         case 'server-error':
           return message(
             'info',
@@ -76,31 +120,31 @@ export function statusMessage(state: ServedLicenseState, now: number = Date.now(
       break
     }
 
-    case 'grace':
-      if (state.clockSuspect) return message('warn', CLOCK)
+    case 'grace': {
+      // On a plan with no window features, nothing of the user's depends on the grace period.
+      const keeps = windowLine ? `${windowLine}.` : 'Everything in your plan keeps working.'
+      const also = waitLine ? ` ${waitLine}` : ''
       switch (state.connectivity) {
         case 'server-error':
           return message(
             'warn',
-            `The license server has not answered since ${formatMoment(state.verifiedAt ?? now, now)}. Premium features keep working${until(state.graceEndsAt)}; Leeway Notes keeps trying by itself.`,
+            `The license server has not answered since ${formatMoment(state.verifiedAt ?? now, now)}. ${keeps} Leeway Notes keeps trying by itself.`,
           )
         case 'interference':
           return message(
             'warn',
-            `Something on this network is blocking the license check (a Wi-Fi sign-in page?). Premium features keep working${until(state.graceEndsAt)}. Sign in to the network to extend.`,
+            `Something on this network is blocking the license check (a Wi-Fi sign-in page?). ${keeps} Sign in to the network to extend.`,
           )
         case 'online':
-          return message(
-            'info',
-            `Checking your license… Premium features keep working${until(state.graceEndsAt)}.`,
-          )
+          return message('info', `Checking your license… ${keeps}`)
         case 'offline':
           return message(
             'warn',
-            `You're offline. Premium features keep working${until(state.graceEndsAt)}. Connect to the internet to extend.`,
+            `You're offline. ${keeps}${also} Connect to the internet to extend.`,
           )
       }
       break
+    }
 
     case 'limited': {
       const verifiedAt = state.verifiedAt ?? now
@@ -109,22 +153,27 @@ export function statusMessage(state: ServedLicenseState, now: number = Date.now(
         now - verifiedAt >= 86_400_000
           ? `for ${formatDuration(now - verifiedAt)}`
           : `since ${formatMoment(verifiedAt, now)}`
+      const paused = featuresWhere(state, (reason) => reason === 'recheck_overdue')
+      const what = `${capitalized(listWords(paused))} ${paused.length === 1 ? 'is' : 'are'} paused`
+      const still = always ? `${capitalized(always)} still ${verb(always, 'works', 'work')}.` : ''
       return state.connectivity === 'server-error'
         ? message(
             'error',
-            `Premium features are paused because the license server has not confirmed your license ${away}. Your notes and editing still work; Leeway Notes keeps trying by itself.`,
+            `${what} because the license server has not confirmed your license ${away}. ${still} Leeway Notes keeps trying by itself.`,
           )
         : message(
             'error',
-            `Premium features are paused because this device hasn't been online ${away}. Your notes and editing still work. Connect to restore them.`,
+            `${what} because this device hasn't been online ${away}. ${still} Connect to restore them.`,
           )
     }
 
-    case 'expired':
+    case 'expired': {
+      const kept = keptLine()
       return message(
         'error',
-        `Your license ended ${state.termEndsAt === null ? 'recently' : onDay(state.termEndsAt)}. Your notes are still here to read. Renew your subscription, then check again.`,
+        `Your license ended ${state.termEndsAt === null ? 'recently' : onDay(state.termEndsAt)}. Your notes are still here to read.${kept ? ` ${kept}` : ''} Renew your subscription, then check again.`,
       )
+    }
 
     case 'suspended':
       return message(
@@ -134,29 +183,56 @@ export function statusMessage(state: ServedLicenseState, now: number = Date.now(
 
     case 'revoked': {
       const on = state.verifiedAt === null ? '' : ` ${onDay(state.verifiedAt)}`
-      const keeps =
-        state.criticalUntil !== null && state.criticalUntil > now && state.features['export.file']
-      const after = keeps
-        ? `You can still export your notes until ${formatDay(state.criticalUntil ?? now, now)}.`
-        : 'Your notes are still here to read.'
-      if (state.revocationReason === 'deactivated')
-        return message(
-          'error',
-          `This device was deactivated${on} and its seat is free. ${after} Activate again to keep writing.`,
-        )
-      if (state.revocationReason === 'device_removed')
-        return message(
-          'error',
-          `This device was removed from the license${on}. ${after} Activate again if you still have a seat.`,
-        )
-      return message('error', `This license was revoked${on}. ${after}`)
+      return message(
+        'error',
+        `This license was revoked${on}. ${keptLine() ?? 'Your notes are still here to read.'}`,
+      )
+    }
+
+    case 'deactivated': {
+      // Not a fault of anyone's: a freed seat, said plainly, with the one way back.
+      const on = state.verifiedAt === null ? '' : ` ${onDay(state.verifiedAt)}`
+      const what =
+        state.revocationReason === 'device_removed'
+          ? `This device was removed from the license${on}.`
+          : `This device was deactivated${on} and its seat is free.`
+      return message(
+        'info',
+        `${what} Your notes are still here to read. Activate again to keep writing here.`,
+      )
     }
   }
   return message('info', 'Checking your license…')
 }
 
+/** What the status line says while the license service has not answered. */
+export function startingMessage(problem: ServiceProblem | null): StatusMessage {
+  const plain = (tone: Tone, text: string): StatusMessage => ({ tone, text, detail: null })
+  switch (problem) {
+    case null:
+      return plain('info', 'Starting the license service…')
+    case 'unsupported':
+    case 'refused':
+      return plain(
+        'warn',
+        `This browser does not let Leeway Notes run its license service here (a private window, or a setting or policy that blocks service workers). Your notes are here to read and write; search, export, templates and sharing need a regular window.`,
+      )
+    case 'silent':
+      return plain(
+        'warn',
+        'The license service has not started in this tab. Your notes are here to read. Reload the page; if that does not help, a browser extension or setting may be blocking it.',
+      )
+  }
+}
+
 /** The status word in the status chip; lower case, so it reads as the state's name. */
 export function statusLabel(state: ServedLicenseState): string {
+  // A status word beside a clock warning would read as all-clear; the clock is the news.
+  if (
+    state.clockSuspect &&
+    (state.status === 'active' || state.status === 'grace' || state.status === 'limited')
+  )
+    return 'clock problem'
   switch (state.status) {
     case 'grace':
       return 'grace period'
@@ -165,4 +241,11 @@ export function statusLabel(state: ServedLicenseState): string {
     default:
       return state.status
   }
+}
+
+/** The status chip while there is no state: starting, or why the service is not there. */
+export function startingLabel(problem: ServiceProblem | null): string {
+  if (problem === 'unsupported' || problem === 'refused') return 'no license service'
+  if (problem === 'silent') return 'not started'
+  return 'starting'
 }

@@ -8,7 +8,7 @@ import { AdminClient } from './vendor.ts'
 
 // The vendor's side is shared with the Firefox and WebKit suite (tests/engines).
 export { AdminClient, SHORT_WINDOWS, validateCalls } from './vendor.ts'
-export type { NewLicense } from './vendor.ts'
+export type { ManifestJson, NewLicense } from './vendor.ts'
 
 /** The license server the suite runs against (started by playwright.config.ts). */
 export const SERVER = `http://127.0.0.1:${E2E_PORT}`

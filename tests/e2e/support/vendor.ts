@@ -17,6 +17,9 @@ export interface NewLicense {
 /** Short windows, so a test sees a whole cycle in seconds: re-check due at 2 s, grace from 4 s to 8 s. */
 export const SHORT_WINDOWS = { recheckEvery: 'PT4S', grace: 'PT4S' } as const
 
+/** A manifest as the admin API holds it (src/core/manifest.ts); loose, since tests change it. */
+export type ManifestJson = { products: Record<string, Record<string, unknown>> }
+
 /** The vendor's side: the admin API of the server at `server`, called directly (never through the proxy). */
 export class AdminClient {
   readonly #server: string
@@ -44,6 +47,17 @@ export class AdminClient {
     return this.#send('POST', path, data)
   }
 
+  async delete(path: string): Promise<void> {
+    await this.#send('DELETE', path)
+  }
+
+  /** Publishes `change(manifest)` and answers the one it replaced, to put back after the test. */
+  async replaceManifest(change: (manifest: ManifestJson) => ManifestJson): Promise<ManifestJson> {
+    const { manifest } = (await this.#send('GET', '/manifest')) as { manifest: ManifestJson }
+    await this.#send('PUT', '/manifest', change(structuredClone(manifest)))
+    return manifest
+  }
+
   async devices(licenseId: string): Promise<{ id: string; state: string }[]> {
     const body = (await this.#send('GET', `/licenses/${licenseId}/devices`)) as {
       items: { id: string; state: string }[]
@@ -59,7 +73,7 @@ export class AdminClient {
     })
     const text = await response.text()
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`)
-    return JSON.parse(text) as unknown
+    return text === '' ? undefined : (JSON.parse(text) as unknown)
   }
 }
 
