@@ -44,6 +44,14 @@ try {
     console.log(`CLS             ${cls.toFixed(3)} (target < 0.05)`)
     for (const id of ['first-contentful-paint', 'largest-contentful-paint', 'total-blocking-time'])
       console.log(`${id.padEnd(26)} ${audits[id]?.displayValue ?? '?'}`)
+    // Where the layout shifted, so a regression names its element.
+    const shifts = audits['layout-shifts']?.details
+    if (shifts && 'items' in shifts)
+      for (const item of shifts.items.slice(0, 5) as {
+        node?: { selector?: string }
+        score?: number
+      }[])
+        console.log(`  shift ${(item.score ?? 0).toFixed(3)}: ${item.node?.selector ?? '?'}`)
     for (const audit of Object.values(audits))
       if (audit.score !== null && audit.score < 1 && audit.scoreDisplayMode === 'binary')
         console.log(`  failing: ${audit.id}: ${audit.title}`)
