@@ -1,5 +1,6 @@
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
+import { compress } from 'hono/compress'
 import { adminAuth } from './http/adminAuth.ts'
 import { appFileHeaders } from './http/appFiles.ts'
 import { apiCors } from './http/apiCors.ts'
@@ -9,6 +10,7 @@ import { adminKeyRoutes } from './routes/admin/keys.ts'
 import { adminLicenseRoutes } from './routes/admin/licenses.ts'
 import { adminManifestRoutes } from './routes/admin/manifest.ts'
 import { adminTelemetryRoutes } from './routes/admin/telemetry.ts'
+import { adminAuditRoutes } from './routes/admin/audit.ts'
 import { requestObserver } from './http/requestObserver.ts'
 import { securityHeaders } from './http/securityHeaders.ts'
 import { metricsRoute } from './routes/metrics.ts'
@@ -75,9 +77,13 @@ export function createApp(deps: AppDeps): Hono {
 
   const admin = new Hono()
   admin.use('*', adminAuth(s.adminToken))
-  adminLicenseRoutes(admin, only(s, 'admin'))
-  adminManifestRoutes(admin, only(s, 'manifests'))
-  adminKeyRoutes(admin, only(s, 'keys', 'rootPrivateKey', 'now'))
+  // Lists and exports run to hundreds of kilobytes of JSON or CSV. The public API stays as it is:
+  // its answers are signed tokens (base64, which compresses little) on the hot path of every check.
+  admin.use('*', compress())
+  adminLicenseRoutes(admin, only(s, 'admin', 'trustedProxies'))
+  adminManifestRoutes(admin, only(s, 'manifests', 'trustedProxies'))
+  adminKeyRoutes(admin, only(s, 'keys', 'rootPrivateKey', 'now', 'trustedProxies'))
+  adminAuditRoutes(admin, only(s, 'admin'))
   adminTelemetryRoutes(admin, only(s, 'telemetry', 'now'))
   app.route('/admin/v1', admin)
 
