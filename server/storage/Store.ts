@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely'
 import type {
+  AdminAuditTable,
   DeviceTable,
   LicenseTable,
   ManifestTable,
@@ -14,6 +15,16 @@ export type SigningKeyRow = Selectable<SigningKeyTable>
 export type ManifestRow = Selectable<ManifestTable>
 export type ShareRow = Selectable<ShareTable>
 export type TelemetryDailyRow = Selectable<TelemetryDailyTable>
+export type AuditRow = Selectable<AdminAuditTable>
+
+/**
+ * What a license search matches: every word (lower case) must be in the id, product, plan or note,
+ * or name the license's standing at `now` (`active`, `expired`, `revoked`, `suspended`).
+ */
+export interface LicenseSearch {
+  words: readonly string[]
+  now: number
+}
 /** A manifest version without its body, as the history lists it. */
 export type ManifestSummaryRow = Omit<ManifestRow, 'body'>
 
@@ -63,14 +74,24 @@ export type ActivationOutcome =
  * inside one transaction with the license locked, so limits hold under concurrent activations.
  */
 export interface Store {
-  insertLicense(row: LicenseRow): Promise<void>
+  // Admin writes take the audit entry of the action and commit it in the same transaction.
+  insertLicense(row: LicenseRow, audit?: AuditRow): Promise<void>
   findLicense(id: string): Promise<LicenseRow | undefined>
   findLicenseByKeyHash(keyHash: string): Promise<LicenseRow | undefined>
-  /** Licenses ordered by id, after the cursor `after` (exclusive). */
-  listLicenses(options: { after?: string | undefined; limit: number }): Promise<LicenseRow[]>
+  /**
+   * Licenses newest first (ids sort by creation time), before the cursor `before` (exclusive),
+   * only those matching `search` when given.
+   */
+  listLicenses(options: {
+    before?: string | undefined
+    limit: number
+    search?: LicenseSearch | undefined
+  }): Promise<LicenseRow[]>
+  /** Updates a license; the audit entry is written only if there was one to update. */
   updateLicense(
     id: string,
     patch: Partial<Omit<LicenseRow, 'id' | 'key_hash' | 'created_at'>>,
+    audit?: AuditRow,
   ): Promise<LicenseRow | undefined>
 
   /** Whether any license of `product` exists. */
@@ -99,23 +120,30 @@ export interface Store {
     now: number,
     proof: UsedProof,
   ): Promise<CheckInOutcome>
-  /** Releases (user) or removes (admin) a device's seat; bumps `seq`. */
+  /** Releases (user) or removes (admin, with its audit entry) a device's seat; bumps `seq`. */
   releaseDevice(
     licenseId: string,
     deviceId: string,
     state: 'released' | 'removed',
     now: number,
+    audit?: AuditRow,
   ): Promise<DeviceRow | undefined>
 
   /** Remembers a proof until it expires; false if it was seen before (a replay). */
   rememberProof(proofHash: string, expiresAt: number, now: number): Promise<boolean>
 
   listSigningKeys(): Promise<SigningKeyRow[]>
-  insertSigningKey(row: SigningKeyRow): Promise<void>
+  insertSigningKey(row: SigningKeyRow, audit?: AuditRow): Promise<void>
 
   currentManifest(): Promise<ManifestRow | undefined>
-  /** Stores a new manifest version (the next number) and returns it. */
-  appendManifest(row: Omit<ManifestRow, 'version'>): Promise<ManifestRow>
+  /**
+   * Stores a new manifest version (the next number) and returns it; `audit` is completed with
+   * that number as its target.
+   */
+  appendManifest(row: Omit<ManifestRow, 'version'>, audit?: AuditRow): Promise<ManifestRow>
+
+  /** Audit entries newest first, before the cursor `before` (exclusive). */
+  listAudit(options: { before?: string | undefined; limit: number }): Promise<AuditRow[]>
 
   /** Manifest versions before `before` (exclusive), newest first, without their bodies. */
   listManifests(options: {

@@ -153,6 +153,23 @@ const migrations: Record<string, Migration> = {
         .execute()
     },
   },
+  // Who did what to licenses, devices, the manifest and keys, and when (see schema.ts). The primary
+  // key sorts by time, so reading newest first needs no other index.
+  '0007_admin_audit': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('admin_audit')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('via', 'text', (c) => c.notNull())
+        .addColumn('address', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('details', 'text', (c) => c.notNull())
+        .execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = {

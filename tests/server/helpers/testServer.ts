@@ -115,6 +115,7 @@ const TABLES = {
   telemetry_daily: ['day', 'product', 'policy_version'],
   shares: ['id'],
   telemetry_markers: ['day', 'marker'],
+  admin_audit: ['id'],
 } as const satisfies Partial<Record<keyof Database, readonly string[]>>
 
 /** The backend this run covers: the `server` project runs SQLite, `server-pg` PostgreSQL. */
