@@ -5,14 +5,19 @@ const postgres = Boolean(process.env.TEST_DATABASE_URL) || Boolean(process.env.C
 if (!postgres && process.argv.some((arg) => arg.includes('server-pg')))
   console.warn('\n  server-pg: TEST_DATABASE_URL is not set; the PostgreSQL suite is skipped\n')
 
-// Each project keeps its own include list: a top-level include would be merged into every project.
-export default defineConfig({
-  // `leeway/*` from the sources, as the demo app imports it (package.json exports).
+// `leeway/*` from the sources, as the demo app imports it (package.json exports). Each project
+// needs it: inline projects do not inherit the root config.
+const LEEWAY_SOURCE = {
   resolve: { conditions: ['leeway-source'] },
   ssr: { resolve: { conditions: ['leeway-source'], externalConditions: ['leeway-source'] } },
+}
+
+// Each project keeps its own include list: a top-level include would be merged into every project.
+export default defineConfig({
   test: {
     projects: [
       {
+        ...LEEWAY_SOURCE,
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
@@ -20,6 +25,7 @@ export default defineConfig({
         },
       },
       {
+        ...LEEWAY_SOURCE,
         // The crypto suites again, with @peculiar/webcrypto as the runtime's WebCrypto.
         test: {
           name: 'unit-peculiar',
@@ -29,6 +35,7 @@ export default defineConfig({
         },
       },
       {
+        ...LEEWAY_SOURCE,
         test: {
           name: 'server',
           include: ['tests/server/**/*.test.ts'],
@@ -41,6 +48,7 @@ export default defineConfig({
         },
       },
       {
+        ...LEEWAY_SOURCE,
         // The same server suite on PostgreSQL: one database per run, one schema per test server.
         test: {
           name: 'server-pg',
@@ -60,6 +68,7 @@ export default defineConfig({
         },
       },
       {
+        ...LEEWAY_SOURCE,
         // Firefox ESR and WebKitGTK against the real server (tests/engines): `npm run test:engines`.
         // One browser at a time on 2 cores; each test waits on real timeouts and backoffs.
         test: {
