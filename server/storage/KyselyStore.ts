@@ -6,6 +6,7 @@ import {
   findManifest,
   listManifests,
 } from './queries/manifests.ts'
+import { LeaseWrites } from './queries/leases.ts'
 import { SeatWrites } from './queries/seats.ts'
 import { getSetting, initSetting, resealSetting, resealSigningKey } from './queries/settings.ts'
 import { sweepRateLimits, takeRateToken } from './queries/rateLimits.ts'
@@ -22,7 +23,12 @@ import type {
   CheckInOutcome,
   DeviceRegistration,
   DeviceRow,
+  LeaseOutcome,
+  LeaseRequest,
+  LeaseRow,
+  LeaseView,
   LicenseRow,
+  NewLicenseRow,
   ManifestRow,
   ManifestSummaryRow,
   ShareOutcome,
@@ -46,11 +52,13 @@ export class KyselyStore implements Store {
   readonly #db: Kysely<Database>
   readonly #backend: Backend
   readonly #seats: SeatWrites
+  readonly #leases: LeaseWrites
 
   constructor(db: Kysely<Database>, backend: Backend) {
     this.#db = db
     this.#backend = backend
     this.#seats = new SeatWrites(db, backend)
+    this.#leases = new LeaseWrites(db, backend)
   }
 
   get db(): Kysely<Database> {
@@ -69,7 +77,7 @@ export class KyselyStore implements Store {
     return this.#backend === 'postgres' ? withAdvisoryLock(this.#db, 'init', fn) : fn()
   }
 
-  async insertLicense(row: LicenseRow): Promise<void> {
+  async insertLicense(row: NewLicenseRow): Promise<void> {
     await this.#db.insertInto('licenses').values(row).execute()
   }
 
@@ -139,8 +147,25 @@ export class KyselyStore implements Store {
     registration: DeviceRegistration,
     now: number,
     releaseIdleBefore: number | null,
+    lease?: LeaseRequest,
   ): Promise<ActivationOutcome> {
-    return this.#seats.activateDevice(licenseId, registration, now, releaseIdleBefore)
+    return this.#seats.activateDevice(licenseId, registration, now, releaseIdleBefore, lease)
+  }
+
+  takeLease(licenseId: string, deviceId: string, request: LeaseRequest): Promise<LeaseOutcome> {
+    return this.#leases.takeLease(licenseId, deviceId, request)
+  }
+
+  endLease(licenseId: string, deviceId: string, now: number): Promise<DeviceRow | undefined> {
+    return this.#leases.endLease(licenseId, deviceId, now)
+  }
+
+  findLease(licenseId: string, deviceId: string): Promise<LeaseRow | undefined> {
+    return this.#leases.findLease(licenseId, deviceId)
+  }
+
+  listLiveLeases(licenseId: string, now: number): Promise<LeaseView[]> {
+    return this.#leases.listLiveLeases(licenseId, now)
   }
 
   checkInDevice(

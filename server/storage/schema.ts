@@ -16,6 +16,10 @@ export interface LicenseTable {
   note: string | null
   created_at: number
   updated_at: number
+  /** Floating licenses only (else null): live leases at once, one lease's length, longest borrow. */
+  max_concurrent: number | null
+  lease_length: string | null
+  max_borrow: string | null
 }
 
 export interface DeviceTable {
@@ -116,6 +120,15 @@ export interface TelemetryMarkerTable {
   marker: string
 }
 
+/** A device's hold on a slot of a floating license; it counts while `ends_at` is in the future. */
+export interface LeaseTable {
+  license_id: string
+  device_id: string
+  kind: 'lease' | 'borrow'
+  started_at: number
+  ends_at: number
+}
+
 export interface Database {
   licenses: LicenseTable
   devices: DeviceTable
@@ -127,4 +140,5 @@ export interface Database {
   shares: ShareTable
   telemetry_daily: TelemetryDailyTable
   telemetry_markers: TelemetryMarkerTable
+  leases: LeaseTable
 }
