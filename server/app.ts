@@ -5,6 +5,7 @@ import { apiCors } from './http/apiCors.ts'
 import { metricsAuth } from './http/metricsAuth.ts'
 import { STATUS_OF_CODE } from './http/refusalStatus.ts'
 import { adminKeyRoutes } from './routes/admin/keys.ts'
+import { adminLeaseRoutes } from './routes/admin/leases.ts'
 import { adminLicenseRoutes } from './routes/admin/licenses.ts'
 import { adminManifestRoutes } from './routes/admin/manifest.ts'
 import { adminTelemetryRoutes } from './routes/admin/telemetry.ts'
@@ -15,6 +16,7 @@ import { healthzRoute } from './routes/healthz.ts'
 import { activateRoute } from './routes/public/activate.ts'
 import { deactivateRoute } from './routes/public/deactivate.ts'
 import { keysRoute } from './routes/public/keys.ts'
+import { leaseRoutes } from './routes/public/lease.ts'
 import { offlineActivateRoute } from './routes/public/offlineActivate.ts'
 import { shareRoutes } from './routes/public/share.ts'
 import { validateRoute } from './routes/public/validate.ts'
@@ -70,10 +72,12 @@ export function createApp(deps: AppDeps): Hono {
   deactivateRoute(app, only(s, 'licenses'))
   keysRoute(app, only(s, 'keys', 'now'))
   shareRoutes(app, only(s, 'shares', 'now'))
+  leaseRoutes(app, only(s, 'leases'))
 
   const admin = new Hono()
   admin.use('*', adminAuth(s.adminToken))
   adminLicenseRoutes(admin, only(s, 'admin'))
+  adminLeaseRoutes(admin, only(s, 'admin'))
   adminManifestRoutes(admin, only(s, 'manifests'))
   adminKeyRoutes(admin, only(s, 'keys', 'rootPrivateKey', 'now'))
   adminTelemetryRoutes(admin, only(s, 'telemetry', 'now'))

@@ -118,7 +118,13 @@ export class LicenseService {
     if (checkIn.device.state === 'active') options.onCheckedIn?.(claims)
     // The device accepts this grant's time as the server's only if it carries its proof's digest.
     const nonce = await proofNonce(check.proof, sha256)
-    const { grant } = await this.#deps.issuer.issue(license, checkIn.device, now, { nonce })
+    // A re-check of a floating license reports the lease as it stands: it never takes or extends
+    // one (that is POST /lease, under the license lock), so it can stay on the group-commit path.
+    const lease =
+      license.max_concurrent === null
+        ? undefined
+        : await this.#deps.store.findLease(license.id, device.device_id)
+    const { grant } = await this.#deps.issuer.issue(license, checkIn.device, now, { nonce, lease })
     return { ok: true, grant }
   }
 
