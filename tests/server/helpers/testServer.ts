@@ -34,6 +34,7 @@ import type {
   ApiErrorBody,
   CheckResult,
   CreatedLicense,
+  FloatingSettings,
   CryptoKey,
   GrantClaims,
   GrantResponse,
@@ -254,6 +255,7 @@ export interface LicenseInput {
   recheckEvery: string | null
   grace: string | null
   note: string | null
+  floating: FloatingSettings | null
 }
 
 /** The claims of a grant, read without verifying it. */
