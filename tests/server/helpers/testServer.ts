@@ -116,6 +116,7 @@ const TABLES = {
   telemetry_daily: ['day', 'product', 'policy_version'],
   shares: ['id'],
   telemetry_markers: ['day', 'marker'],
+  leases: ['license_id', 'device_id'],
 } as const satisfies Partial<Record<keyof Database, readonly string[]>>
 
 /** The backend this run covers: the `server` project runs SQLite, `server-pg` PostgreSQL. */
