@@ -158,6 +158,15 @@ export class LicenseService {
       throw new Refusal('device_unknown', 'this device is no longer activated for the license')
     const standing = standingOf(license, now)
     if (standing !== 'good') throw standingRefusal(standing)
+    // On a floating license, being in use now is holding a slot now: a lapsed lease grant still
+    // proves who the device is, but gives it no online feature.
+    if (license.max_concurrent !== null) {
+      const lease = await this.#deps.store.findLease(license.id, device.device_id)
+      if (!lease || lease.ends_at <= now)
+        throw new Refusal('conflict', 'this device holds no lease of the license; take one first', {
+          reason: 'no_lease',
+        })
+    }
     const { product } = await this.#deps.manifests.product(license.product)
     if (
       !claims.features.includes(feature) ||

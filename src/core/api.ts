@@ -62,6 +62,8 @@ export type ConflictReason =
   | 'not_floating'
   /** Offline activation of a floating license: it would give a term-long grant; borrow instead. */
   | 'floating_license'
+  /** An online feature asked by a device of a floating license that holds no live lease. */
+  | 'no_lease'
 
 /**
  * What some refusals carry beside their code, for a client to act on or to say in its own words.

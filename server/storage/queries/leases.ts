@@ -126,7 +126,16 @@ export async function takeSlot(
     .where('license_id', '=', license.id)
     .where('device_id', '=', deviceId)
     .executeTakeFirst()
-  const live = existing !== undefined && Number(existing.ends_at) > now
+  // A lease row outlives a seat given back (deactivated, removed, released for being idle), and
+  // stops counting with it: such a device must be counted again like any other, not skip the count.
+  const holder = await trx
+    .selectFrom('devices')
+    .select('state')
+    .where('license_id', '=', license.id)
+    .where('device_id', '=', deviceId)
+    .executeTakeFirst()
+  const live =
+    existing !== undefined && Number(existing.ends_at) > now && holder?.state === 'active'
   if (!live) {
     // Only leases of active devices count: a device deactivated, removed or released for being
     // idle gives its slot back with its seat, without a second write to keep in step.
