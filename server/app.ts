@@ -1,6 +1,8 @@
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
+import { compress } from 'hono/compress'
 import { adminAuth } from './http/adminAuth.ts'
+import { appFileHeaders } from './http/appFiles.ts'
 import { apiCors } from './http/apiCors.ts'
 import { metricsAuth } from './http/metricsAuth.ts'
 import { STATUS_OF_CODE } from './http/refusalStatus.ts'
@@ -9,9 +11,11 @@ import { adminLeaseRoutes } from './routes/admin/leases.ts'
 import { adminLicenseRoutes } from './routes/admin/licenses.ts'
 import { adminManifestRoutes } from './routes/admin/manifest.ts'
 import { adminTelemetryRoutes } from './routes/admin/telemetry.ts'
+import { adminAuditRoutes } from './routes/admin/audit.ts'
 import { requestObserver } from './http/requestObserver.ts'
 import { securityHeaders } from './http/securityHeaders.ts'
 import { metricsRoute } from './routes/metrics.ts'
+import { robotsRoute } from './routes/robots.ts'
 import { healthzRoute } from './routes/healthz.ts'
 import { activateRoute } from './routes/public/activate.ts'
 import { deactivateRoute } from './routes/public/deactivate.ts'
@@ -76,10 +80,14 @@ export function createApp(deps: AppDeps): Hono {
 
   const admin = new Hono()
   admin.use('*', adminAuth(s.adminToken))
-  adminLicenseRoutes(admin, only(s, 'admin'))
-  adminLeaseRoutes(admin, only(s, 'admin'))
-  adminManifestRoutes(admin, only(s, 'manifests'))
-  adminKeyRoutes(admin, only(s, 'keys', 'rootPrivateKey', 'now'))
+  // Lists and exports run to hundreds of kilobytes of JSON or CSV. The public API stays as it is:
+  // its answers are signed tokens (base64, which compresses little) on the hot path of every check.
+  admin.use('*', compress())
+  adminLicenseRoutes(admin, only(s, 'admin', 'trustedProxies'))
+  adminLeaseRoutes(admin, only(s, 'admin', 'trustedProxies'))
+  adminManifestRoutes(admin, only(s, 'manifests', 'trustedProxies'))
+  adminKeyRoutes(admin, only(s, 'keys', 'rootPrivateKey', 'now', 'trustedProxies'))
+  adminAuditRoutes(admin, only(s, 'admin'))
   adminTelemetryRoutes(admin, only(s, 'telemetry', 'now'))
   app.route('/admin/v1', admin)
 
@@ -90,26 +98,63 @@ export function createApp(deps: AppDeps): Hono {
   app.all('/admin/v1/*', (c) => {
     throw notFound(c.req.path)
   })
+  // The app's service worker answers these; one that reaches the server found no worker in
+  // control (first load, private window, a browser without workers). The page must read a
+  // not_found it can explain, never the app's HTML where it expects JSON.
+  app.all('/_license/*', (c) => {
+    throw new Refusal(
+      'not_found',
+      `${c.req.path} is answered by the app's service worker, which did not handle this request`,
+      { route: c.req.path },
+    )
+  })
 
+  robotsRoute(app, { servesApp: Boolean(deps.staticDir) })
   if (deps.staticDir) {
-    // The admin dashboard is a page of its own (its API stays under /admin/v1). Like every page
-    // (securityHeaders), it may not be framed: no other site can overlay clicks on its buttons.
-    const adminPage = serveStatic({
-      root: deps.staticDir,
-      path: 'admin.html',
-      onFound: (_path, c) => {
-        c.header('Cache-Control', 'no-cache')
-      },
+    const root = deps.staticDir
+    const files = serveStatic({ root })
+    const pages = {
+      'index.html': serveStatic({ root, path: 'index.html' }),
+      'admin.html': serveStatic({ root, path: 'admin.html' }),
+    }
+    app.get('*', appFileHeaders(), (c, next) => {
+      const page = pageOf(c.req.path)
+      return (page ? pages[page] : files)(c, next)
     })
-    app.get('/admin', adminPage)
-    app.get('/admin/', adminPage)
-    app.use('*', serveStatic({ root: deps.staticDir }))
-    // The app routes in the page: unknown paths get the app shell.
-    app.get('*', serveStatic({ root: deps.staticDir, path: 'index.html' }))
   }
-  app.notFound((c) => c.json(notFound(c.req.path).toJSON(), STATUS_OF_CODE.not_found))
+  app.notFound((c) => {
+    const refusal = notFound(c.req.path)
+    // A person who followed a link gets a page that says so; programs get the API's error shape.
+    if (deps.staticDir && /\btext\/html\b/i.test(c.req.header('accept') ?? ''))
+      return c.html(NOT_FOUND_PAGE, STATUS_OF_CODE.not_found)
+    return c.json(refusal.toJSON(), STATUS_OF_CODE.not_found)
+  })
   return app
 }
+
+/**
+ * The page a path shows beyond the files themselves: the admin dashboard (a page of its own; its
+ * API stays under /admin/v1), and the app's shared links (/s/ID, as src/app/main.svelte.ts reads
+ * them). The app's views are hashes of `/`. Any other path is not found rather than the app shell:
+ * a mistyped link or a probe must not read as a page that exists.
+ */
+function pageOf(path: string): 'index.html' | 'admin.html' | undefined {
+  if (path === '/admin' || path === '/admin/') return 'admin.html'
+  if (/^\/s\/[A-Za-z0-9_-]{1,64}$/.test(path)) return 'index.html'
+  return undefined
+}
+
+// Nothing inline but markup: the pages' policy (securityHeaders) allows no inline style or script.
+const NOT_FOUND_PAGE = `<!doctype html>
+<html lang="en">
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Not found</title>
+<h1>Nothing here</h1>
+<p>This address is not a page of this app. <a href="/">Open the app</a>.</p>
+</html>
+`
 
 /** A new object with only `keys` of `services`. */
 function only<K extends keyof Services>(services: Services, ...keys: K[]): Pick<Services, K> {

@@ -2,6 +2,7 @@ import type { Deployment } from '../deployment/openDeployment.ts'
 import { readPrivateKeyFile } from '../deployment/rootKey.ts'
 import type { CliValues } from './arguments.ts'
 import { UsageError } from './UsageError.ts'
+import { cliActor } from './cliActor.ts'
 
 /** `leeway keys rotate [--root-key FILE]`, `leeway keys export-root [--private]`. */
 export async function keysCommand(
@@ -26,7 +27,7 @@ export async function keysCommand(
       : deployment.rootPrivateKey
     if (!rootKey)
       throw new UsageError('the root private key is not in the data folder: pass --root-key FILE')
-    const kid = await deployment.keys.rotate(rootKey, Date.now())
+    const kid = await deployment.keys.rotate(rootKey, Date.now(), cliActor())
     console.log(`New signing key: ${kid}`)
     return 0
   }

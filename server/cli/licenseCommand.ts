@@ -3,6 +3,7 @@ import type { Services } from '../services.ts'
 import { isoDate, isoDuration, required, wholeNumber } from './arguments.ts'
 import type { CliValues } from './arguments.ts'
 import { UsageError } from './UsageError.ts'
+import { cliActor } from './cliActor.ts'
 
 /** `leeway license create|list|show|revoke|suspend|reinstate|renew`; prints the result as JSON. */
 export async function licenseCommand(
@@ -13,20 +14,23 @@ export async function licenseCommand(
 ): Promise<number> {
   switch (sub) {
     case 'create': {
-      const created = await s.admin.createLicense({
-        product: required(values.product, '--product'),
-        plan: required(values.plan, '--plan'),
-        seats: wholeNumber(required(values.seats, '--seats'), '--seats'),
-        termEnd:
-          values['term-end'] === undefined ? null : isoDate(values['term-end'], '--term-end'),
-        recheckEvery:
-          values['recheck-every'] === 'never'
-            ? null
-            : isoDuration(values['recheck-every'], '--recheck-every'),
-        grace: isoDuration(values.grace, '--grace') ?? null,
-        note: values.note ?? null,
-        floating: floatingOf(values),
-      })
+      const created = await s.admin.createLicense(
+        {
+          product: required(values.product, '--product'),
+          plan: required(values.plan, '--plan'),
+          seats: wholeNumber(required(values.seats, '--seats'), '--seats'),
+          termEnd:
+            values['term-end'] === undefined ? null : isoDate(values['term-end'], '--term-end'),
+          recheckEvery:
+            values['recheck-every'] === 'never'
+              ? null
+              : isoDuration(values['recheck-every'], '--recheck-every'),
+          grace: isoDuration(values.grace, '--grace') ?? null,
+          note: values.note ?? null,
+          floating: floatingOf(values),
+        },
+        cliActor(),
+      )
       print(created)
       console.error(
         'The license key is shown only now: give it to the customer, it is stored only as a hash.',
@@ -47,13 +51,14 @@ export async function licenseCommand(
     case 'revoke':
     case 'suspend':
     case 'reinstate':
-      print(await s.admin.setStatus(required(id, 'ID'), sub, values.reason))
+      print(await s.admin.setStatus(required(id, 'ID'), sub, values.reason, cliActor()))
       return 0
     case 'renew':
       print(
         await s.admin.renew(
           required(id, 'ID'),
           isoDate(required(values['term-end'], '--term-end'), '--term-end'),
+          cliActor(),
         ),
       )
       return 0
@@ -61,7 +66,9 @@ export async function licenseCommand(
       print({ items: await s.admin.listLeases(required(id, 'ID')) })
       return 0
     case 'end-lease':
-      print(await s.admin.endLease(required(id, 'ID'), required(values.device, '--device')))
+      print(
+        await s.admin.endLease(required(id, 'ID'), required(values.device, '--device'), cliActor()),
+      )
       return 0
     default:
       throw new UsageError(

@@ -1,6 +1,7 @@
 import type { Services } from '../services.ts'
 import type { ApiErrorCode, ImpactReport, ManifestHistoryItem } from '../../src/core/index.ts'
 import { Refusal } from '../services/Refusal.ts'
+import { cliActor } from './cliActor.ts'
 
 /** A manifest version as publishing or rolling back answers it. */
 export interface PublishedVersion {
@@ -25,8 +26,9 @@ export interface ManifestClient {
 export function localManifestClient(s: Services): ManifestClient {
   return {
     dryRun: async (manifest) => (await s.manifests.dryRun(manifest)).impact,
-    publish: (manifest, author, note) => s.manifests.publish(manifest, author, note),
-    rollback: (version, note) => s.manifests.rollback(version, note),
+    publish: (manifest, author, note) =>
+      s.manifests.publish(manifest, author, note, cliActor(author)),
+    rollback: (version, note) => s.manifests.rollback(version, note, cliActor()),
     history: (cursor, limit) =>
       s.manifests.history(cursor === undefined ? undefined : Number(cursor), limit),
   }

@@ -10,6 +10,8 @@ import type { CryptoKey, Es256Signer, JWK, KeyRing, PublicJwk } from '../../src/
 import { nodeSigner, nodeVerifier } from '../crypto/nodeEs256.ts'
 import type { Store } from '../storage/Store.ts'
 import type { Kek } from './Kek.ts'
+import { auditEntry, SETUP_ACTOR } from '../services/audit.ts'
+import type { AdminActor } from '../services/audit.ts'
 
 /** How long a signing-key certificate is valid: grants it signed stop verifying after this. */
 export const CERT_LIFETIME_SECONDS = 5 * 365 * 86_400
@@ -140,7 +142,11 @@ export class KeyService {
   }
 
   /** Creates a new signing key, certifies it with the root private key, and makes it the signer. */
-  async rotate(rootPrivateKey: CryptoKey, now: number): Promise<string> {
+  async rotate(
+    rootPrivateKey: CryptoKey,
+    now: number,
+    actor: AdminActor = SETUP_ACTOR,
+  ): Promise<string> {
     const pair = await generateEcKeyPair(true)
     const publicJwk = toPublicJwk(await exportKey(pair.publicKey))
     const kid = await thumbprint(publicJwk)
@@ -150,16 +156,19 @@ export class KeyService {
       { kid, jwk: publicJwk, nbf: nowSeconds - CERT_BACKDATE_SECONDS, exp, use: 'grant' },
       rootPrivateKey,
     )
-    await this.#store.insertSigningKey({
-      kid,
-      private_jwk: this.#kek.seal(
-        JSON.stringify(await exportKey(pair.privateKey)),
-        sealContext(kid),
-      ),
-      cert,
-      not_after: exp * 1000,
-      created_at: now,
-    })
+    await this.#store.insertSigningKey(
+      {
+        kid,
+        private_jwk: this.#kek.seal(
+          JSON.stringify(await exportKey(pair.privateKey)),
+          sealContext(kid),
+        ),
+        cert,
+        not_after: exp * 1000,
+        created_at: now,
+      },
+      auditEntry(actor, 'keys.rotate', kid, { notAfter: exp * 1000 }, now),
+    )
     await this.reload()
     return kid
   }

@@ -1,5 +1,7 @@
 import { parseDuration } from '../../src/core/index.ts'
 import type {
+  AdminAction,
+  AuditEntryView,
   CreatedLicense,
   DeviceView,
   FloatingSettings,
@@ -11,6 +13,8 @@ import type {
   StatusAction,
 } from '../../src/core/index.ts'
 import type { DeviceRow, LicenseRow, Store } from '../storage/Store.ts'
+import { auditEntry, SETUP_ACTOR } from './audit.ts'
+import type { AdminActor } from './audit.ts'
 import { newLicenseId } from './ids.ts'
 import { generateLicenseKey, hashLicenseKey, normalizeLicenseKey } from './licenseKeys.ts'
 import type { ManifestService } from './ManifestService.ts'
@@ -38,7 +42,10 @@ export class AdminService {
   }
 
   /** Creates a license; the returned `key` is shown only here and stored only as a keyed hash. */
-  async createLicense(input: NewLicenseInput): Promise<CreatedLicense> {
+  async createLicense(
+    input: NewLicenseInput,
+    actor: AdminActor = SETUP_ACTOR,
+  ): Promise<CreatedLicense> {
     const { product } = await this.#manifests.product(input.product).catch(() => {
       throw new Refusal('bad_request', `product: "${input.product}" is not in the manifest`)
     })
@@ -73,15 +80,32 @@ export class AdminService {
       lease_length: floating?.leaseLength ?? null,
       max_borrow: floating?.maxBorrow ?? null,
     }
-    await this.#store.insertLicense(row)
+    const { product: p, plan, seats, termEnd, recheckEvery, grace, note } = input
+    // A floating license is created like any other; its entry says so with the settings it got.
+    const details = floating
+      ? { product: p, plan, seats, termEnd, recheckEvery, grace, note, floating }
+      : { product: p, plan, seats, termEnd, recheckEvery, grace, note }
+    await this.#store.insertLicense(row, auditEntry(actor, 'license.create', row.id, details, now))
     return { ...toLicenseView(row, now), key }
   }
 
-  async listLicenses(after: string | undefined, limit: number): Promise<Page<LicenseView>> {
-    const rows = await this.#store.listLicenses({ after, limit: limit + 1 })
-    const page = rows.slice(0, limit)
+  /**
+   * Licenses newest first, `limit` at a time, before the cursor `before`; with `search`, only
+   * those whose id, product, plan or note holds every word (or whose standing a word names).
+   */
+  async listLicenses(
+    before: string | undefined,
+    limit: number,
+    search: readonly string[] = [],
+  ): Promise<Page<LicenseView>> {
     // One instant for the whole page: no two rows judged at different times.
     const now = this.#now()
+    const rows = await this.#store.listLicenses({
+      before,
+      limit: limit + 1,
+      search: search.length > 0 ? { words: search, now } : undefined,
+    })
+    const page = rows.slice(0, limit)
     return {
       items: page.map((row) => toLicenseView(row, now)),
       nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
@@ -107,35 +131,67 @@ export class AdminService {
     id: string,
     action: StatusAction,
     reason: string | undefined,
+    actor: AdminActor = SETUP_ACTOR,
   ): Promise<LicenseView> {
-    await this.#mustFind(id)
+    const before = await this.#mustFind(id)
     const now = this.#now()
-    const updated = await this.#store.updateLicense(id, {
-      status: STATUS_FOR_ACTION[action],
-      status_reason: reason ?? null,
-      status_changed_at: now,
-      updated_at: now,
-    })
+    const status = STATUS_FOR_ACTION[action]
+    const updated = await this.#store.updateLicense(
+      id,
+      { status, status_reason: reason ?? null, status_changed_at: now, updated_at: now },
+      auditEntry(
+        actor,
+        `license.${action}`,
+        id,
+        { from: before.status, to: status, reason: reason ?? null },
+        now,
+      ),
+    )
     if (!updated) throw new Refusal('not_found', `no license ${id}`)
     return toLicenseView(updated, this.#now())
   }
 
-  async renew(id: string, termEnd: number): Promise<LicenseView> {
-    await this.#mustFind(id)
-    const updated = await this.#store.updateLicense(id, {
-      term_end: termEnd,
-      updated_at: this.#now(),
-    })
+  async renew(id: string, termEnd: number, actor: AdminActor = SETUP_ACTOR): Promise<LicenseView> {
+    const before = await this.#mustFind(id)
+    const now = this.#now()
+    const updated = await this.#store.updateLicense(
+      id,
+      { term_end: termEnd, updated_at: now },
+      auditEntry(
+        actor,
+        'license.renew',
+        id,
+        { from: before.term_end === null ? null : Number(before.term_end), to: termEnd },
+        now,
+      ),
+    )
     if (!updated) throw new Refusal('not_found', `no license ${id}`)
     return toLicenseView(updated, this.#now())
   }
 
   /** Frees a device's seat; the device gets a signed revocation at its next check. */
-  async removeDevice(id: string, deviceId: string): Promise<DeviceView> {
+  async removeDevice(
+    id: string,
+    deviceId: string,
+    actor: AdminActor = SETUP_ACTOR,
+  ): Promise<DeviceView> {
     await this.#mustFind(id)
     const device = await this.#store.findDevice(id, deviceId)
     if (!device) throw new Refusal('not_found', `license ${id} has no device ${deviceId}`)
-    const removed = await this.#store.releaseDevice(id, deviceId, 'removed', this.#now())
+    const now = this.#now()
+    const removed = await this.#store.releaseDevice(
+      id,
+      deviceId,
+      'removed',
+      now,
+      auditEntry(
+        actor,
+        'device.remove',
+        `${id}/${deviceId}`,
+        { name: device.name, from: device.state },
+        now,
+      ),
+    )
     if (!removed) throw new Refusal('not_found', `license ${id} has no device ${deviceId}`)
     return toDeviceView(removed)
   }
@@ -157,7 +213,11 @@ export class AdminService {
    * Ends a device's lease or borrow now: its slot is free at once. The device learns it at its
    * next call; the grant it holds works offline until its `exp`, which is why leases are short.
    */
-  async endLease(id: string, deviceId: string): Promise<{ deviceId: string; endedAt: number }> {
+  async endLease(
+    id: string,
+    deviceId: string,
+    actor: AdminActor = SETUP_ACTOR,
+  ): Promise<{ deviceId: string; endedAt: number }> {
     const license = await this.#mustFind(id)
     if (license.max_concurrent === null)
       throw new Refusal('conflict', `license ${id} is not floating`, { reason: 'not_floating' })
@@ -165,8 +225,39 @@ export class AdminService {
     const lease = await this.#store.findLease(id, deviceId)
     if (!lease || lease.ends_at <= now)
       throw new Refusal('not_found', `license ${id} has no live lease for device ${deviceId}`)
-    await this.#store.endLease(id, deviceId, now)
+    const ended = await this.#store.endLease(
+      id,
+      deviceId,
+      now,
+      auditEntry(
+        actor,
+        'lease.end',
+        `${id}/${deviceId}`,
+        { kind: lease.kind, startedAt: Number(lease.started_at), endsAt: Number(lease.ends_at) },
+        now,
+      ),
+    )
+    if (!ended) throw new Refusal('not_found', `license ${id} has no device ${deviceId}`)
     return { deviceId, endedAt: now }
+  }
+
+  /** Audit entries newest first, `limit` at a time, before the cursor `before`. */
+  async listAudit(before: string | undefined, limit: number): Promise<Page<AuditEntryView>> {
+    const rows = await this.#store.listAudit({ before, limit: limit + 1 })
+    const page = rows.slice(0, limit)
+    return {
+      items: page.map((row) => ({
+        id: row.id,
+        at: Number(row.at),
+        actor: row.actor,
+        via: row.via === 'cli' ? 'cli' : 'api',
+        address: row.address,
+        action: row.action as AdminAction,
+        target: row.target,
+        details: JSON.parse(row.details) as Record<string, unknown>,
+      })),
+      nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+    }
   }
 
   async #mustFind(id: string): Promise<LicenseRow> {

@@ -9,6 +9,8 @@ import type {
 import { Refusal } from './Refusal.ts'
 import type { Store } from '../storage/Store.ts'
 import { manifestImpact } from './manifestImpact.ts'
+import { auditEntry, SETUP_ACTOR } from './audit.ts'
+import type { AdminActor } from './audit.ts'
 
 /** A version as the admin API shows it, with its manifest parsed. */
 export type ManifestVersion = ManifestVersionView<Manifest>
@@ -110,7 +112,11 @@ export class ManifestService {
    * Publishes the body of an earlier version as a new version (author `rollback`), checked like
    * any other: a version that lacks a product which has licenses now is refused with `conflict`.
    */
-  async rollback(version: number, note: string | undefined): Promise<ManifestVersion> {
+  async rollback(
+    version: number,
+    note: string | undefined,
+    actor: AdminActor = SETUP_ACTOR,
+  ): Promise<ManifestVersion> {
     const row = await this.#store.findManifest(version)
     if (!row) throw new Refusal('not_found', `no manifest version ${version}`)
     // Stored before a stricter schema, it cannot be published again as it is.
@@ -119,18 +125,41 @@ export class ManifestService {
       'conflict',
       `version ${version} is no longer valid: `,
     )
-    return this.publish(manifest, ROLLBACK_AUTHOR, note ?? `rollback to version ${version}`)
+    return this.#append(
+      manifest,
+      ROLLBACK_AUTHOR,
+      note ?? `rollback to version ${version}`,
+      actor,
+      'manifest.rollback',
+      { to: version },
+    )
   }
 
   /** Validates and stores a new version; it takes effect at each device's next check. */
-  async publish(input: unknown, author: string, note: string): Promise<ManifestVersion> {
+  async publish(
+    input: unknown,
+    author: string,
+    note: string,
+    actor: AdminActor = { ...SETUP_ACTOR, name: author },
+  ): Promise<ManifestVersion> {
+    return this.#append(input, author, note, actor, 'manifest.publish', {})
+  }
+
+  async #append(
+    input: unknown,
+    author: string,
+    note: string,
+    actor: AdminActor,
+    action: 'manifest.publish' | 'manifest.rollback',
+    details: Record<string, unknown>,
+  ): Promise<ManifestVersion> {
     const manifest = await this.check(input)
-    const row = await this.#store.appendManifest({
-      body: JSON.stringify(manifest),
-      author,
-      note,
-      created_at: this.#now(),
-    })
+    const now = this.#now()
+    // The version number is filled in by the store, in the transaction that takes it.
+    const row = await this.#store.appendManifest(
+      { body: JSON.stringify(manifest), author, note, created_at: now },
+      auditEntry(actor, action, '', { ...details, author, note }, now),
+    )
     this.#cached = undefined
     return { version: row.version, manifest, author, note, createdAt: row.created_at }
   }

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely'
+import { sql } from 'kysely'
+import type { Expression, Kysely, SqlBool, Transaction } from 'kysely'
 import type { Database } from './schema.ts'
 import {
   appendManifest,
@@ -20,6 +21,8 @@ import { addTelemetryOnce, telemetryBetween } from './queries/telemetry.ts'
 import { withAdvisoryLock } from './withAdvisoryLock.ts'
 import type {
   ActivationOutcome,
+  AuditRow,
+  LicenseSearch,
   CheckInOutcome,
   DeviceRegistration,
   DeviceRow,
@@ -77,8 +80,8 @@ export class KyselyStore implements Store {
     return this.#backend === 'postgres' ? withAdvisoryLock(this.#db, 'init', fn) : fn()
   }
 
-  async insertLicense(row: NewLicenseRow): Promise<void> {
-    await this.#db.insertInto('licenses').values(row).execute()
+  async insertLicense(row: NewLicenseRow, audit?: AuditRow): Promise<void> {
+    await this.#audited(audit, (db) => db.insertInto('licenses').values(row).execute())
   }
 
   async findLicense(id: string): Promise<LicenseRow | undefined> {
@@ -94,24 +97,66 @@ export class KyselyStore implements Store {
   }
 
   async listLicenses(options: {
-    after?: string | undefined
+    before?: string | undefined
     limit: number
+    search?: LicenseSearch | undefined
   }): Promise<LicenseRow[]> {
-    let query = this.#db.selectFrom('licenses').selectAll().orderBy('id').limit(options.limit)
-    if (options.after !== undefined) query = query.where('id', '>', options.after)
+    // Newest first by the primary key, which both backends read backwards: no index of its own.
+    let query = this.#db
+      .selectFrom('licenses')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(options.limit)
+    if (options.before !== undefined) query = query.where('id', '<', options.before)
+    const search = options.search
+    for (const word of search?.words ?? []) {
+      // Words are lower case; LIKE's own characters in them are matched as themselves.
+      const pattern = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      const like = (column: 'id' | 'product' | 'plan' | 'note') =>
+        sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape ${sql.lit('\\')}`
+      query = query.where((eb) => {
+        const matches: Expression<SqlBool>[] = [
+          like('id'),
+          like('product'),
+          like('plan'),
+          like('note'),
+        ]
+        const now = search?.now ?? 0
+        if (word === 'revoked' || word === 'suspended') matches.push(eb('status', '=', word))
+        if (word === 'expired')
+          matches.push(
+            eb.and([
+              eb('status', '=', 'active'),
+              eb('term_end', 'is not', null),
+              eb('term_end', '<=', now),
+            ]),
+          )
+        if (word === 'active')
+          matches.push(
+            eb.and([
+              eb('status', '=', 'active'),
+              eb.or([eb('term_end', 'is', null), eb('term_end', '>', now)]),
+            ]),
+          )
+        return eb.or(matches)
+      })
+    }
     return query.execute()
   }
 
   async updateLicense(
     id: string,
     patch: Partial<Omit<LicenseRow, 'id' | 'key_hash' | 'created_at'>>,
+    audit?: AuditRow,
   ): Promise<LicenseRow | undefined> {
-    return this.#db
-      .updateTable('licenses')
-      .set(patch)
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst()
+    const update = (db: Kysely<Database>) =>
+      db.updateTable('licenses').set(patch).where('id', '=', id).returningAll().executeTakeFirst()
+    if (!audit) return update(this.#db)
+    return this.#db.transaction().execute(async (trx) => {
+      const updated = await update(trx)
+      if (updated) await trx.insertInto('admin_audit').values(audit).execute()
+      return updated
+    })
   }
 
   async hasLicensesFor(product: string): Promise<boolean> {
@@ -156,8 +201,13 @@ export class KyselyStore implements Store {
     return this.#leases.takeLease(licenseId, deviceId, request)
   }
 
-  endLease(licenseId: string, deviceId: string, now: number): Promise<DeviceRow | undefined> {
-    return this.#leases.endLease(licenseId, deviceId, now)
+  endLease(
+    licenseId: string,
+    deviceId: string,
+    now: number,
+    audit?: AuditRow,
+  ): Promise<DeviceRow | undefined> {
+    return this.#leases.endLease(licenseId, deviceId, now, audit)
   }
 
   findLease(licenseId: string, deviceId: string): Promise<LeaseRow | undefined> {
@@ -182,8 +232,9 @@ export class KyselyStore implements Store {
     deviceId: string,
     state: 'released' | 'removed',
     now: number,
+    audit?: AuditRow,
   ): Promise<DeviceRow | undefined> {
-    return this.#seats.releaseDevice(licenseId, deviceId, state, now)
+    return this.#seats.releaseDevice(licenseId, deviceId, state, now, audit)
   }
 
   rememberProof(proofHash: string, expiresAt: number, now: number): Promise<boolean> {
@@ -194,16 +245,26 @@ export class KyselyStore implements Store {
     return this.#db.selectFrom('signing_keys').selectAll().orderBy('created_at').execute()
   }
 
-  async insertSigningKey(row: SigningKeyRow): Promise<void> {
-    await this.#db.insertInto('signing_keys').values(row).execute()
+  async insertSigningKey(row: SigningKeyRow, audit?: AuditRow): Promise<void> {
+    await this.#audited(audit, (db) => db.insertInto('signing_keys').values(row).execute())
   }
 
   currentManifest(): Promise<ManifestRow | undefined> {
     return currentManifest(this.#db)
   }
 
-  appendManifest(row: Omit<ManifestRow, 'version'>): Promise<ManifestRow> {
-    return appendManifest(this.#db, this.#backend, row)
+  appendManifest(row: Omit<ManifestRow, 'version'>, audit?: AuditRow): Promise<ManifestRow> {
+    return appendManifest(this.#db, this.#backend, row, audit)
+  }
+
+  async listAudit(options: { before?: string | undefined; limit: number }): Promise<AuditRow[]> {
+    let query = this.#db
+      .selectFrom('admin_audit')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(options.limit)
+    if (options.before !== undefined) query = query.where('id', '<', options.before)
+    return query.execute()
   }
 
   listManifests(options: {
@@ -325,6 +386,19 @@ export class KyselyStore implements Store {
       signing_keys: await count('signing_keys'),
       manifests: await count('manifests'),
     }
+  }
+
+  /** Runs `write`, in one transaction with the insert of `audit` when there is one. */
+  async #audited<T>(
+    audit: AuditRow | undefined,
+    write: (db: Kysely<Database> | Transaction<Database>) => Promise<T>,
+  ): Promise<T> {
+    if (!audit) return write(this.#db)
+    return this.#db.transaction().execute(async (trx) => {
+      const result = await write(trx)
+      await trx.insertInto('admin_audit').values(audit).execute()
+      return result
+    })
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely'
 import type {
+  AdminAuditTable,
   DeviceTable,
   LeaseTable,
   LicenseTable,
@@ -20,6 +21,16 @@ export type SigningKeyRow = Selectable<SigningKeyTable>
 export type ManifestRow = Selectable<ManifestTable>
 export type ShareRow = Selectable<ShareTable>
 export type TelemetryDailyRow = Selectable<TelemetryDailyTable>
+export type AuditRow = Selectable<AdminAuditTable>
+
+/**
+ * What a license search matches: every word (lower case) must be in the id, product, plan or note,
+ * or name the license's standing at `now` (`active`, `expired`, `revoked`, `suspended`).
+ */
+export interface LicenseSearch {
+  words: readonly string[]
+  now: number
+}
 /** A manifest version without its body, as the history lists it. */
 export type ManifestSummaryRow = Omit<ManifestRow, 'body'>
 
@@ -100,14 +111,24 @@ export type ActivationOutcome =
  * inside one transaction with the license locked, so limits hold under concurrent activations.
  */
 export interface Store {
-  insertLicense(row: NewLicenseRow): Promise<void>
+  // Admin writes take the audit entry of the action and commit it in the same transaction.
+  insertLicense(row: NewLicenseRow, audit?: AuditRow): Promise<void>
   findLicense(id: string): Promise<LicenseRow | undefined>
   findLicenseByKeyHash(keyHash: string): Promise<LicenseRow | undefined>
-  /** Licenses ordered by id, after the cursor `after` (exclusive). */
-  listLicenses(options: { after?: string | undefined; limit: number }): Promise<LicenseRow[]>
+  /**
+   * Licenses newest first (ids sort by creation time), before the cursor `before` (exclusive),
+   * only those matching `search` when given.
+   */
+  listLicenses(options: {
+    before?: string | undefined
+    limit: number
+    search?: LicenseSearch | undefined
+  }): Promise<LicenseRow[]>
+  /** Updates a license; the audit entry is written only if there was one to update. */
   updateLicense(
     id: string,
     patch: Partial<Omit<LicenseRow, 'id' | 'key_hash' | 'created_at'>>,
+    audit?: AuditRow,
   ): Promise<LicenseRow | undefined>
 
   /** Whether any license of `product` exists. */
@@ -138,12 +159,13 @@ export interface Store {
     now: number,
     proof: UsedProof,
   ): Promise<CheckInOutcome>
-  /** Releases (user) or removes (admin) a device's seat; bumps `seq`. */
+  /** Releases (user) or removes (admin, with its audit entry) a device's seat; bumps `seq`. */
   releaseDevice(
     licenseId: string,
     deviceId: string,
     state: 'released' | 'removed',
     now: number,
+    audit?: AuditRow,
   ): Promise<DeviceRow | undefined>
 
   /**
@@ -151,8 +173,16 @@ export interface Store {
    * the license locked: exact under concurrent calls on every backend and instance. Bumps `seq`.
    */
   takeLease(licenseId: string, deviceId: string, request: LeaseRequest): Promise<LeaseOutcome>
-  /** Ends the device's live lease or borrow at `now` and bumps its `seq`; undefined: no such device. */
-  endLease(licenseId: string, deviceId: string, now: number): Promise<DeviceRow | undefined>
+  /**
+   * Ends the device's live lease or borrow at `now` and bumps its `seq`; undefined: no such device.
+   * An admin's end takes its audit entry, written only if there was a device.
+   */
+  endLease(
+    licenseId: string,
+    deviceId: string,
+    now: number,
+    audit?: AuditRow,
+  ): Promise<DeviceRow | undefined>
   findLease(licenseId: string, deviceId: string): Promise<LeaseRow | undefined>
   /** The live leases at `now` of a license's active devices (the ones that count), soonest end first. */
   listLiveLeases(licenseId: string, now: number): Promise<LeaseView[]>
@@ -161,11 +191,17 @@ export interface Store {
   rememberProof(proofHash: string, expiresAt: number, now: number): Promise<boolean>
 
   listSigningKeys(): Promise<SigningKeyRow[]>
-  insertSigningKey(row: SigningKeyRow): Promise<void>
+  insertSigningKey(row: SigningKeyRow, audit?: AuditRow): Promise<void>
 
   currentManifest(): Promise<ManifestRow | undefined>
-  /** Stores a new manifest version (the next number) and returns it. */
-  appendManifest(row: Omit<ManifestRow, 'version'>): Promise<ManifestRow>
+  /**
+   * Stores a new manifest version (the next number) and returns it; `audit` is completed with
+   * that number as its target.
+   */
+  appendManifest(row: Omit<ManifestRow, 'version'>, audit?: AuditRow): Promise<ManifestRow>
+
+  /** Audit entries newest first, before the cursor `before` (exclusive). */
+  listAudit(options: { before?: string | undefined; limit: number }): Promise<AuditRow[]>
 
   /** Manifest versions before `before` (exclusive), newest first, without their bodies. */
   listManifests(options: {

@@ -153,9 +153,26 @@ const migrations: Record<string, Migration> = {
         .execute()
     },
   },
+  // Who did what to licenses, devices, the manifest and keys, and when (see schema.ts). The primary
+  // key sorts by time, so reading newest first needs no other index.
+  '0007_admin_audit': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('admin_audit')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('via', 'text', (c) => c.notNull())
+        .addColumn('address', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('details', 'text', (c) => c.notNull())
+        .execute()
+    },
+  },
   // Floating licenses (#15): a license with max_concurrent counts live leases, not devices. One
   // lease per device; it counts while ends_at is in the future, so a lapse needs no sweeper.
-  '0007_floating_leases': {
+  '0008_floating_leases': {
     async up(db: Kysely<unknown>) {
       // One column per statement: SQLite's ALTER TABLE adds one at a time.
       await db.schema.alterTable('licenses').addColumn('max_concurrent', 'integer').execute()

@@ -129,6 +129,26 @@ export interface LeaseTable {
   ends_at: number
 }
 
+/**
+ * One admin action (create, status change, renewal, device removal, ending a floating license's
+ * lease, manifest publish or rollback, key rotation), written in the transaction of the action itself: an action without its entry
+ * never commits. `id` sorts by time (like license ids); `details` is JSON of what changed.
+ */
+export interface AdminAuditTable {
+  id: string
+  at: number
+  /** Who, as far as the server can tell: a name the caller gave, or the channel's default. */
+  actor: string
+  /** `api` (the admin API, with the admin token) or `cli` (the data folder or database itself). */
+  via: string
+  /** The API caller's address (behind LEEWAY_TRUST_PROXY, the forwarded one); null for the CLI. */
+  address: string | null
+  action: string
+  /** A license id, `license/device`, a manifest version or a key id. */
+  target: string
+  details: string
+}
+
 export interface Database {
   licenses: LicenseTable
   devices: DeviceTable
@@ -141,4 +161,5 @@ export interface Database {
   telemetry_daily: TelemetryDailyTable
   telemetry_markers: TelemetryMarkerTable
   leases: LeaseTable
+  admin_audit: AdminAuditTable
 }

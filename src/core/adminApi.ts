@@ -95,6 +95,36 @@ export interface Page<T> {
   nextCursor: string | null
 }
 
+/** What an audit entry records (`GET /admin/v1/audit`). */
+export type AdminAction =
+  | 'license.create'
+  | 'license.revoke'
+  | 'license.suspend'
+  | 'license.reinstate'
+  | 'license.renew'
+  | 'device.remove'
+  | 'lease.end'
+  | 'manifest.publish'
+  | 'manifest.rollback'
+  | 'keys.rotate'
+
+/**
+ * One admin action, written in the same transaction as the action. `actor` is the name the caller
+ * gave (`X-Leeway-Author`) or its channel's default (`admin-api`, the CLI's user): with one admin
+ * token it names, it does not prove. `details` says what changed (never a license key).
+ */
+export interface AuditEntryView {
+  id: string
+  at: number
+  actor: string
+  via: 'api' | 'cli'
+  address: string | null
+  action: AdminAction
+  /** A license id, `licenseId/deviceId`, a manifest version or a signing key id. */
+  target: string
+  details: Record<string, unknown>
+}
+
 /** A manifest version (`GET|PUT /admin/v1/manifest`, `POST /admin/v1/manifest/rollback`). */
 export interface ManifestVersionView<M = unknown> {
   version: number

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { Page } from '@playwright/test'
 import { expectAccessible } from './support/appPage.ts'
 import { AdminReader, screenshotAdmin, signIn } from './support/adminPage.ts'
@@ -23,16 +24,6 @@ function shownIds(page: Page): Promise<string[]> {
     .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-license-id') ?? ''))
 }
 
-/** Clicks "Load more from the server" until the server has nothing more. */
-async function loadEverything(page: Page): Promise<void> {
-  const loadMore = page.getByRole('button', { name: 'Load more from the server' })
-  await expect(async () => {
-    if (await loadMore.isEnabled({ timeout: 500 }).catch(() => false))
-      await loadMore.click({ timeout: 500 })
-    await expect(loadMore).toHaveCount(0, { timeout: 500 })
-  }).toPass({ timeout: 20_000 })
-}
-
 /** Confirms the open dialog with its confirm button and waits for the outcome. */
 async function confirmDialog(page: Page, button: string, outcome: string | RegExp): Promise<void> {
   const dialog = page.getByRole('dialog')
@@ -44,7 +35,7 @@ async function confirmDialog(page: Page, button: string, outcome: string | RegEx
 }
 
 test.describe('licenses in the admin dashboard', () => {
-  test('lists every license page by page, and searches what is loaded', async ({
+  test('lists every license newest first page by page, searches on the server and exports CSV', async ({
     page,
     admin,
     request,
@@ -63,7 +54,7 @@ test.describe('licenses in the admin dashboard', () => {
 
     await signIn(page)
     await expect(page.getByTestId('license-count')).toHaveText(
-      `${PAGE_SIZE} licenses loaded, more on the server.`,
+      `${PAGE_SIZE} licenses loaded, newest first, more on the server.`,
     )
     await expect(page.getByTestId('page-indicator')).toHaveText('Page 1 of 1+')
     await expect(page.getByRole('button', { name: 'Previous' })).toBeDisabled()
@@ -80,49 +71,67 @@ test.describe('licenses in the admin dashboard', () => {
       await expect(page.getByTestId('page-indicator')).toContainText(`Page ${index + 1} of`)
     }
     expect(seen).toEqual(all)
-    await expect(page.getByTestId('license-count')).toHaveText(`${all.length} licenses loaded.`)
+    await expect(page.getByTestId('license-count')).toHaveText(
+      `${all.length} licenses loaded, newest first.`,
+    )
     await page.getByRole('button', { name: 'Previous' }).click()
     const last = Math.ceil(all.length / PAGE_SIZE) - 1
     expect(await shownIds(page)).toEqual(all.slice((last - 1) * PAGE_SIZE, last * PAGE_SIZE))
 
-    // Search filters every loaded page: words must all match (note, plan, status, id).
+    // The server searches (#14, item 10): every word must match (note, plan, standing, id), and
+    // the pages walk the matches, newest first, loaded or not.
     const search = page.getByLabel('Search')
+    const count = page.getByTestId('license-count')
     await search.fill(tag)
-    await expect(page.getByTestId('license-count')).toHaveText(
-      `25 matches among ${all.length} loaded licenses.`,
+    await expect(count).toHaveText(`${PAGE_SIZE}+ licenses match “${tag}”, newest first.`)
+    await expect(page.getByTestId('license-table').locator('tbody tr').first()).toContainText(
+      `${tag} order-1024`,
     )
-    await expect(page.getByTestId('page-indicator')).toHaveText('Page 1 of 2')
-    expect(await shownIds(page)).toHaveLength(PAGE_SIZE)
+    await page.getByRole('button', { name: 'Next' }).click()
+    await expect(count).toHaveText(`25 licenses match “${tag}”, newest first.`)
     await search.fill(`${tag} pro`)
-    await expect(page.getByTestId('license-count')).toHaveText(
-      `12 matches among ${all.length} loaded licenses.`,
+    await expect(count).toHaveText(`12 licenses match “${tag} pro”, newest first.`)
+    // The oldest of the batch, on no page loaded before the search.
+    await page.getByRole('button', { name: 'Refresh' }).click()
+    await search.fill(`order-1000 ${tag}`)
+    await expect(page.getByTestId('license-table').locator('tbody tr')).toHaveCount(1)
+    await expect(count).toHaveText(`1 license matches “order-1000 ${tag}”, newest first.`)
+    await expect(page.getByTestId('license-table').locator('tbody tr')).toContainText(
+      `${tag} order-1000`,
     )
+
+    // The matches download as CSV, one row each under a header, as a spreadsheet opens them.
+    await search.fill(tag)
+    await expect(count).toContainText(`licenses match “${tag}”`)
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export matches as CSV' }).click(),
+    ])
+    expect(download.suggestedFilename()).toMatch(/^licenses-\d{4}-\d{2}-\d{2}\.csv$/)
+    const csv = readFileSync(await download.path(), 'utf8')
+    const lines = csv
+      .replace(/^\ufeff/, '')
+      .trimEnd()
+      .split('\r\n')
+    expect(lines[0]).toMatch(/^id,product,plan,seats,status,standing,/)
+    expect(lines).toHaveLength(26)
+    expect(lines[1]).toContain(`${tag} order-1024`)
+
+    // A license opens from its row, and the list keeps its search when coming back.
     await search.fill(`order-1007 ${tag}`)
     await expect(page.getByTestId('license-table').locator('tbody tr')).toHaveCount(1)
-    await expect(page.getByTestId('license-table').locator('tbody tr')).toContainText(
-      `${tag} order-1007`,
-    )
-    // A license opens from its row, and the list keeps its place when coming back.
     await page.getByTestId('license-table').getByRole('link').click()
     await expect(page.getByRole('heading', { name: /^License lic_/ })).toBeFocused()
     await expect(page.getByText(`${tag} order-1007`)).toBeVisible()
     await page.goBack()
     await expect(search).toHaveValue(`order-1007 ${tag}`)
+    await expect(page.getByTestId('license-table').locator('tbody tr')).toContainText(
+      `${tag} order-1007`,
+    )
     await search.fill('nothing-like-this')
-    await expect(page.getByText('No loaded license matches.')).toBeVisible()
-
-    // After a refresh only the first page is loaded: search says so, and loads more on request.
+    await expect(page.getByText('No license matches.')).toBeVisible()
     await search.fill('')
-    await page.getByRole('button', { name: 'Refresh' }).click()
-    await search.fill(tag)
-    await expect(page.getByTestId('license-count')).toContainText(
-      `among ${PAGE_SIZE} loaded licenses; load more to search further.`,
-    )
-    await loadEverything(page)
-    await expect(page.getByTestId('license-count')).toHaveText(
-      `25 matches among ${all.length} loaded licenses.`,
-    )
-    await search.fill('')
+    await expect(count).toContainText('licenses loaded, newest first')
     await expectAccessible(page, 'licenses')
   })
 
@@ -210,10 +219,10 @@ test.describe('licenses in the admin dashboard', () => {
     expect(await license()).toMatchObject({ status: 'revoked', statusReason: 'chargeback' })
     await expect(revoke).toBeDisabled()
 
-    // Back on the list, the license (on its last page) shows the new status.
+    // Back on the list, the license, found by the server by its id, shows the new status.
     await page.getByRole('link', { name: '← All licenses' }).click()
     await page.getByLabel('Search').fill(id)
-    await loadEverything(page)
+    await expect(page.getByTestId('license-table').locator('tbody tr')).toHaveCount(1)
     await expect(page.getByTestId('license-table').locator('tbody tr')).toContainText('revoked')
   })
 
@@ -235,5 +244,23 @@ test.describe('licenses in the admin dashboard', () => {
     expect(license).toMatchObject({ seats: 4, note: 'Acme Ltd, order 77' })
     await expectAccessible(page, 'new license')
     await screenshotAdmin(page, 'licenses')
+  })
+
+  test('the audit log shows who did what, newest first', async ({ page, admin }) => {
+    const license = await admin.createLicense({ plan: 'free', seats: 1 })
+    await signIn(page, '#/audit')
+    const rows = page.getByTestId('audit-table').locator('tbody tr')
+    await expect(rows.first()).toContainText(`Created license ${license.id}`)
+    await expect(rows.first()).toContainText('admin-api (api, 127.0.0.1)')
+    // An action in the dashboard is recorded as the dashboard's, in its own row above.
+    await rows.first().getByRole('link', { name: license.id }).click()
+    await page.getByRole('button', { name: 'Suspend' }).click()
+    await confirmDialog(page, 'Suspend', /suspended/i)
+    await page.goto(page.url().replace(/#.*$/, '#/audit'))
+    await expect(rows.first()).toContainText(`Suspended license ${license.id}`)
+    await expect(rows.first()).toContainText('dashboard (api, 127.0.0.1)')
+    await expect(rows.first()).toContainText('from: active · to: suspended')
+    await expect(rows.nth(1)).toContainText(`Created license ${license.id}`)
+    await screenshotAdmin(page, 'audit')
   })
 })

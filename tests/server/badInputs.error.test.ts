@@ -647,6 +647,48 @@ const rows: Row[] = [
     code: 'bad_request',
   },
   {
+    name: 'admin list: a search with U+0000, which PostgreSQL text cannot hold',
+    send: () => admin('GET', '/licenses?q=acme%00'),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
+    name: 'admin list: a search of 201 characters',
+    send: () => admin('GET', `/licenses?q=${'a'.repeat(201)}`),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
+    name: 'admin list: a search of 9 words',
+    send: () => admin('GET', `/licenses?q=${encodeURIComponent('a b c d e f g h i')}`),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
+    name: 'admin CSV export: a search with a control character',
+    send: () => admin('GET', '/licenses.csv?q=%1b%5b31m'),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
+    name: 'admin audit: a cursor this API never gave',
+    send: () => admin('GET', "/audit?cursor=x' OR 1=1"),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
+    name: 'admin audit: a license cursor',
+    send: () => admin('GET', '/audit?cursor=lic_abc'),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
+    name: 'admin audit: limit 501',
+    send: () => admin('GET', '/audit?limit=501'),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
     name: 'admin remove device: a device the license does not have',
     send: () => admin('DELETE', `/licenses/${ctx.license.id}/devices/no-such-device`),
     status: 404,

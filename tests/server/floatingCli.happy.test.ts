@@ -58,6 +58,11 @@ describe('leeway license create --floating 3 --lease PT15M --max-borrow P7D', ()
     const license = JSON.parse(created.out) as CreatedLicense
     expect(license.floating).toEqual({ maxConcurrent: 3, leaseLength: 'PT15M', maxBorrow: 'P7D' })
     expect(license.seats).toBe(25)
+    const [entry] = await server.data.store.listAudit({ limit: 1 })
+    expect(entry).toMatchObject({ action: 'license.create', via: 'cli', target: license.id })
+    expect(JSON.parse(entry?.details ?? '{}')).toMatchObject({
+      floating: { maxConcurrent: 3, leaseLength: 'PT15M', maxBorrow: 'P7D' },
+    })
 
     const listed = await leeway('license', 'leases', license.id)
     expect(listed.code, listed.err).toBe(0)

@@ -323,11 +323,23 @@ function added(before: DbState, after: DbState, table: string): unknown[] {
   return (after[table] ?? []).filter((row) => !seen.has(JSON.stringify(row)))
 }
 
-/** After a write the answer announced: exactly one new row in `table`, nothing else changed. */
-async function expectOneNewRow(table: string, what: string): Promise<void> {
+/**
+ * After a write the answer announced: exactly one new row in `table` and its audit entry (one row
+ * of `action` in admin_audit, written in the same transaction), nothing else changed.
+ */
+async function expectOneNewRow(table: string, action: string, what: string): Promise<void> {
   const after = await h.state()
   expect(added(baseline, after, table), what).toHaveLength(1)
-  expect({ ...after, [table]: [] }, what).toEqual({ ...baseline, [table]: [] })
+  const audit = added(baseline, after, 'admin_audit') as { action: string }[]
+  expect(
+    audit.map((entry) => entry.action),
+    what,
+  ).toEqual([action])
+  expect({ ...after, [table]: [], admin_audit: [] }, what).toEqual({
+    ...baseline,
+    [table]: [],
+    admin_audit: [],
+  })
   expect(after[table]?.length, what).toBe((baseline[table]?.length ?? 0) + 1)
   baseline = after
 }
@@ -337,8 +349,8 @@ interface WritingCase {
   method: string
   path: string
   valid: () => Json
-  /** The answer that says a row was written, and the table it went to. */
-  writes: { status: number; table: string }
+  /** The answer that says a row was written, the table it went to, and its audit action. */
+  writes: { status: number; table: string; audit: string }
   runs: number
 }
 
@@ -348,7 +360,7 @@ const WRITING_CASES: WritingCase[] = [
     method: 'POST',
     path: '/admin/v1/licenses',
     valid: () => ({ product: 'notes', plan: 'pro', seats: 1, note: 'fuzz' }),
-    writes: { status: 201, table: 'licenses' },
+    writes: { status: 201, table: 'licenses', audit: 'license.create' },
     runs: RUNS,
   },
   {
@@ -356,7 +368,7 @@ const WRITING_CASES: WritingCase[] = [
     method: 'PUT',
     path: '/admin/v1/manifest',
     valid: () => DEMO_MANIFEST,
-    writes: { status: 201, table: 'manifests' },
+    writes: { status: 201, table: 'manifests', audit: 'manifest.publish' },
     runs: RUNS,
   },
   {
@@ -365,7 +377,7 @@ const WRITING_CASES: WritingCase[] = [
     method: 'POST',
     path: '/admin/v1/keys/rotate',
     valid: () => ({}),
-    writes: { status: 201, table: 'signing_keys' },
+    writes: { status: 201, table: 'signing_keys', audit: 'keys.rotate' },
     runs: 15,
   },
 ]
@@ -378,7 +390,8 @@ describe('fuzzed bodies of admin endpoints that write: a write only when the ans
         const answer = await send(c.method, c.path, body, headers)
         const what = `${c.method} ${c.path} ${JSON.stringify(body.slice(0, 200))}`
         expectWellFormed(answer, what)
-        if (answer.status === c.writes.status) await expectOneNewRow(c.writes.table, what)
+        if (answer.status === c.writes.status)
+          await expectOneNewRow(c.writes.table, c.writes.audit, what)
         else await expectNoWrite(what)
       }),
       { numRuns: c.runs },

@@ -92,7 +92,7 @@ describe.each(Object.keys(COMMANDS) as (keyof typeof COMMANDS)[])('%s', (command
     const started = start(command, {})
     const url = await started.url
     expect((await fetch(`${url}/healthz`)).status).toBe(200)
-    for (const path of ['/', '/notes/some-note', '/admin']) {
+    for (const path of ['/', '/s/shr_AAAAAAAAAAAAAAAAAAAAAA', '/admin']) {
       const page = await fetch(`${url}${path}`)
       expect(page.status).toBe(200)
       expect(page.headers.get('content-type')).toMatch(/^text\/html/)

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono'
 import * as v from 'valibot'
 import type { LeaseHolderView } from '../../../src/core/index.ts'
+import { adminActor } from '../../http/adminActor.ts'
 import { duration } from '../../http/schemas.ts'
 import type { Services } from '../../services.ts'
 
@@ -17,12 +18,21 @@ export const FloatingBody = v.strictObject({
 })
 
 /** Who holds the slots of a floating license, and ending a lease. */
-export function adminLeaseRoutes(admin: Hono, s: Pick<Services, 'admin'>): void {
+export function adminLeaseRoutes(
+  admin: Hono,
+  s: Pick<Services, 'admin' | 'trustedProxies'>,
+): void {
   admin.get('/licenses/:id/leases', async (c) =>
     c.json({ items: (await s.admin.listLeases(c.req.param('id'))) satisfies LeaseHolderView[] }),
   )
 
   admin.delete('/licenses/:id/leases/:deviceId', async (c) =>
-    c.json(await s.admin.endLease(c.req.param('id'), c.req.param('deviceId'))),
+    c.json(
+      await s.admin.endLease(
+        c.req.param('id'),
+        c.req.param('deviceId'),
+        adminActor(c, s.trustedProxies),
+      ),
+    ),
   )
 }

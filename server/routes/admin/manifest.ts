@@ -2,6 +2,7 @@ import type { Hono } from 'hono'
 import * as v from 'valibot'
 import type { DryRunResult, ManifestVersionView } from '../../../src/core/index.ts'
 import { Refusal } from '../../services/Refusal.ts'
+import { adminActor } from '../../http/adminActor.ts'
 import { readBody } from '../../http/readBody.ts'
 import { shortText } from '../../http/schemas.ts'
 import type { Services } from '../../services.ts'
@@ -24,7 +25,10 @@ const DEFAULT_AUTHOR = 'admin-api'
  * The manifest routes of the admin API: read the current version, publish a new one (or only see
  * its impact with `?dryRun=1`), list the versions, and roll back to an earlier one.
  */
-export function adminManifestRoutes(admin: Hono, s: Pick<Services, 'manifests'>): void {
+export function adminManifestRoutes(
+  admin: Hono,
+  s: Pick<Services, 'manifests' | 'trustedProxies'>,
+): void {
   admin.get('/manifest', async (c) => {
     const current = await s.manifests.current()
     return c.json(current)
@@ -33,6 +37,7 @@ export function adminManifestRoutes(admin: Hono, s: Pick<Services, 'manifests'>)
   admin.put('/manifest', async (c) => {
     const body = await readBody(c, AnyObject)
     const note = (c.req.header('x-leeway-note') ?? '').slice(0, 500)
+    const actor = adminActor(c, s.trustedProxies)
     const author = (c.req.header('x-leeway-author') ?? '').trim().slice(0, 100) || DEFAULT_AUTHOR
     const dryRun = ['1', 'true'].includes(c.req.query('dryRun') ?? '')
     if (dryRun) {
@@ -40,7 +45,7 @@ export function adminManifestRoutes(admin: Hono, s: Pick<Services, 'manifests'>)
       return c.json({ dryRun: true, valid: true, manifest, impact } satisfies DryRunResult)
     }
     return c.json(
-      (await s.manifests.publish(body, author, note)) satisfies ManifestVersionView,
+      (await s.manifests.publish(body, author, note, actor)) satisfies ManifestVersionView,
       201,
     )
   })
@@ -60,6 +65,9 @@ export function adminManifestRoutes(admin: Hono, s: Pick<Services, 'manifests'>)
 
   admin.post('/manifest/rollback', async (c) => {
     const body = await readBody(c, RollbackBody)
-    return c.json(await s.manifests.rollback(body.version, body.note), 201)
+    return c.json(
+      await s.manifests.rollback(body.version, body.note, adminActor(c, s.trustedProxies)),
+      201,
+    )
   })
 }

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely'
 import type { Backend } from '../KyselyStore.ts'
 import type { Database } from '../schema.ts'
 import type {
+  AuditRow,
   DeviceRow,
   LeaseOutcome,
   LeaseRequest,
@@ -49,9 +50,15 @@ export class LeaseWrites {
     })
   }
 
-  async endLease(licenseId: string, deviceId: string, now: number): Promise<DeviceRow | undefined> {
+  async endLease(
+    licenseId: string,
+    deviceId: string,
+    now: number,
+    audit?: AuditRow,
+  ): Promise<DeviceRow | undefined> {
     // Ending only ever frees a slot, so it needs no lock; the seq bump makes the answer's grant
-    // (exp = now) win over the lease or borrow grant the device holds.
+    // (exp = now) win over the lease or borrow grant the device holds. An admin's end commits its
+    // audit entry in the same transaction, only when there was a device to end a lease of.
     return this.#db.transaction().execute(async (trx) => {
       await trx
         .updateTable('leases')
@@ -60,13 +67,15 @@ export class LeaseWrites {
         .where('device_id', '=', deviceId)
         .where('ends_at', '>', now)
         .execute()
-      return trx
+      const device = await trx
         .updateTable('devices')
         .set({ seq: sql<number>`seq + 1`, last_seen_at: now })
         .where('license_id', '=', licenseId)
         .where('device_id', '=', deviceId)
         .returningAll()
         .executeTakeFirst()
+      if (device && audit) await trx.insertInto('admin_audit').values(audit).execute()
+      return device
     })
   }
 

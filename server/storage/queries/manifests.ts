@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Backend } from '../KyselyStore.ts'
 import type { Database } from '../schema.ts'
-import type { ManifestRow, ManifestSummaryRow } from '../Store.ts'
+import type { AuditRow, ManifestRow, ManifestSummaryRow } from '../Store.ts'
 import { advisoryTransactionLock } from '../withAdvisoryLock.ts'
 
 // The living policy's versions: append-only, numbered one after another across instances.
@@ -19,6 +19,7 @@ export async function appendManifest(
   db: Kysely<Database>,
   backend: Backend,
   row: Omit<ManifestRow, 'version'>,
+  audit?: AuditRow,
 ): Promise<ManifestRow> {
   return db.transaction().execute(async (trx) => {
     // Two instances publishing at once would both pick the same next version number.
@@ -28,11 +29,18 @@ export async function appendManifest(
       .select((eb) => eb.fn.max<number>('version').as('version'))
       .executeTakeFirst()
     const version = Number(latest?.version ?? 0) + 1
-    return trx
+    const inserted = await trx
       .insertInto('manifests')
       .values({ ...row, version })
       .returningAll()
       .executeTakeFirstOrThrow()
+    // The version is known only here, inside the transaction that takes it.
+    if (audit)
+      await trx
+        .insertInto('admin_audit')
+        .values({ ...audit, target: String(inserted.version) })
+        .execute()
+    return inserted
   })
 }
 

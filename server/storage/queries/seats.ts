@@ -5,6 +5,7 @@ import type { Backend } from '../KyselyStore.ts'
 import type { Database } from '../schema.ts'
 import type {
   ActivationOutcome,
+  AuditRow,
   CheckInOutcome,
   DeviceRegistration,
   DeviceRow,
@@ -139,14 +140,22 @@ export class SeatWrites {
     deviceId: string,
     state: 'released' | 'removed',
     now: number,
+    audit?: AuditRow,
   ): Promise<DeviceRow | undefined> {
-    return this.#db
-      .updateTable('devices')
-      .set({ state, released_at: now, seq: sql<number>`seq + 1` })
-      .where('license_id', '=', licenseId)
-      .where('device_id', '=', deviceId)
-      .returningAll()
-      .executeTakeFirst()
+    const release = (db: Kysely<Database>) =>
+      db
+        .updateTable('devices')
+        .set({ state, released_at: now, seq: sql<number>`seq + 1` })
+        .where('license_id', '=', licenseId)
+        .where('device_id', '=', deviceId)
+        .returningAll()
+        .executeTakeFirst()
+    if (!audit) return release(this.#db)
+    return this.#db.transaction().execute(async (trx) => {
+      const released = await release(trx)
+      if (released) await trx.insertInto('admin_audit').values(audit).execute()
+      return released
+    })
   }
 
   async rememberProof(proofHash: string, expiresAt: number, now: number): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { readApiError } from '../../core/index.ts'
 import type {
+  AuditEntryView,
   CreatedLicense,
   DeviceView,
   DryRunResult,
@@ -39,10 +40,27 @@ export class AdminApi {
     this.#onUnauthorized = options.onUnauthorized ?? (() => undefined)
   }
 
-  listLicenses(cursor: string | null, limit: number): Promise<Page<LicenseView>> {
+  /** Licenses newest first; `search` is matched by the server, so pages walk the matches. */
+  listLicenses(cursor: string | null, limit: number, search = ''): Promise<Page<LicenseView>> {
     const query = new URLSearchParams({ limit: String(limit) })
     if (cursor) query.set('cursor', cursor)
+    if (search.trim()) query.set('q', search.trim())
     return this.#call('GET', `/licenses?${query}`)
+  }
+
+  /** Every license matching `search` as CSV, for a download. */
+  async exportLicenses(search = ''): Promise<Blob> {
+    const query = search.trim() ? `?${new URLSearchParams({ q: search.trim() })}` : ''
+    const response = await this.#send('GET', `/licenses.csv${query}`, { accept: 'text/csv' })
+    if (response.ok) return response.blob()
+    throw await this.#error(response)
+  }
+
+  /** Who did what, newest first. */
+  audit(cursor: string | null, limit = 50): Promise<Page<AuditEntryView>> {
+    const query = new URLSearchParams({ limit: String(limit) })
+    if (cursor) query.set('cursor', cursor)
+    return this.#call('GET', `/audit?${query}`)
   }
 
   license(id: string): Promise<LicenseDetail> {
@@ -105,19 +123,34 @@ export class AdminApi {
     path: string,
     options: { body?: unknown; raw?: string; headers?: Record<string, string> } = {},
   ): Promise<T> {
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.#token}`,
-      accept: 'application/json',
-      ...options.headers,
-    }
     const payload =
       options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body))
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers }
     if (payload !== undefined) headers['content-type'] = 'application/json'
-    let response: Response
+    const response = await this.#send(method, path, headers, payload)
+    const body: unknown = await response
+      .clone()
+      .json()
+      .catch(() => undefined)
+    if (response.ok && body !== undefined) return body as T
+    throw await this.#error(response)
+  }
+
+  async #send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    payload?: string,
+  ): Promise<Response> {
     try {
-      response = await this.#fetch(`${this.#base}${path}`, {
+      return await this.#fetch(`${this.#base}${path}`, {
         method,
-        headers,
+        // The audit log records who acted as the dashboard: with one admin token, a channel, not a person.
+        headers: {
+          authorization: `Bearer ${this.#token}`,
+          'x-leeway-author': 'dashboard',
+          ...headers,
+        },
         body: payload,
         cache: 'no-store',
         credentials: 'omit',
@@ -125,11 +158,13 @@ export class AdminApi {
     } catch {
       throw new AdminApiError('network', 'The license server could not be reached.', 0)
     }
+  }
+
+  async #error(response: Response): Promise<AdminApiError> {
     const body: unknown = await response.json().catch(() => undefined)
-    if (response.ok && body !== undefined) return body as T
     const error = readApiError(body)
     if (response.status === 401) this.#onUnauthorized()
-    throw new AdminApiError(
+    return new AdminApiError(
       error?.code ?? 'unexpected',
       error?.message ?? `The server answered ${response.status} without an explanation.`,
       response.status,

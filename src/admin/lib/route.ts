@@ -12,6 +12,7 @@ export type Route =
   | { view: 'license'; id: string }
   | { view: 'manifest' }
   | { view: 'insights' }
+  | { view: 'audit' }
   | ({ view: 'timeline' } & TimelineParams)
 
 /** Reads a hash such as `#/licenses/lic_abc` or `#/timeline/notes/pro?grace=P3D`; anything unknown is the license list. */
@@ -21,6 +22,7 @@ export function parseRoute(hash: string): Route {
   if (first === 'licenses' && second) return { view: 'license', id: second }
   if (first === 'manifest') return { view: 'manifest' }
   if (first === 'insights') return { view: 'insights' }
+  if (first === 'audit') return { view: 'audit' }
   if (first === 'timeline') {
     const params = new URLSearchParams(query)
     const route: Route = { view: 'timeline' }

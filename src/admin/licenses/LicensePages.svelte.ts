@@ -1,19 +1,19 @@
 import type { AdminApi } from '../api/AdminApi.ts'
 import type { LicenseView } from '../../core/index.ts'
-import { standingLabel } from '../lib/format.ts'
 
 /**
- * The license list as loaded so far, page by page through the API's cursor. Search filters what
- * is loaded; more pages load on demand. Kept outside the views so going to a license and back
- * keeps the place.
+ * The license list as loaded so far, newest first, page by page through the API's cursor. The
+ * server searches (`query`), so the pages hold matches only and more of them load on demand. Kept
+ * outside the views so going to a license and back keeps the place.
  */
 export class LicensePages {
   pages = $state<LicenseView[][]>([])
   nextCursor = $state<string | null>(null)
   loading = $state(false)
   error = $state<string | null>(null)
-  /** The search and the page shown, kept while the vendor looks at a license and comes back. */
+  /** The search typed, and the one the loaded pages answer (they differ while a search loads). */
   query = $state('')
+  searched = $state('')
   page = $state(0)
   readonly pageSize: number
   readonly #api: AdminApi
@@ -23,7 +23,7 @@ export class LicensePages {
     this.pageSize = pageSize
   }
 
-  /** Every license loaded so far, in the API's order (oldest first). */
+  /** Every license loaded so far, in the API's order (newest first). */
   get all(): LicenseView[] {
     return this.pages.flat()
   }
@@ -42,6 +42,7 @@ export class LicensePages {
     this.page = 0
     this.pages = []
     this.nextCursor = null
+    this.searched = this.query.trim()
     await this.#load(null)
   }
 
@@ -63,7 +64,10 @@ export class LicensePages {
     this.loading = true
     this.error = null
     try {
-      const page = await this.#api.listLicenses(cursor, this.pageSize)
+      const search = this.searched
+      const page = await this.#api.listLicenses(cursor, this.pageSize, search)
+      // A newer search started while this page loaded: its answer replaces this one.
+      if (search !== this.searched) return
       this.pages = [...this.pages, page.items]
       this.nextCursor = page.nextCursor
     } catch (error) {
@@ -72,22 +76,4 @@ export class LicensePages {
       this.loading = false
     }
   }
-}
-
-/** Whether a license matches a search: every word must appear in its id, plan, product, standing or note. */
-export function matchesSearch(license: LicenseView, query: string): boolean {
-  const haystack = [
-    license.id,
-    license.plan,
-    license.product,
-    standingLabel(license),
-    license.note ?? '',
-  ]
-    .join(' ')
-    .toLowerCase()
-  return query
-    .toLowerCase()
-    .split(/\s+/)
-    .filter(Boolean)
-    .every((word) => haystack.includes(word))
 }
