@@ -7,6 +7,7 @@ import { apiCors } from './http/apiCors.ts'
 import { metricsAuth } from './http/metricsAuth.ts'
 import { STATUS_OF_CODE } from './http/refusalStatus.ts'
 import { adminKeyRoutes } from './routes/admin/keys.ts'
+import { adminLeaseRoutes } from './routes/admin/leases.ts'
 import { adminLicenseRoutes } from './routes/admin/licenses.ts'
 import { adminManifestRoutes } from './routes/admin/manifest.ts'
 import { adminTelemetryRoutes } from './routes/admin/telemetry.ts'
@@ -19,6 +20,7 @@ import { healthzRoute } from './routes/healthz.ts'
 import { activateRoute } from './routes/public/activate.ts'
 import { deactivateRoute } from './routes/public/deactivate.ts'
 import { keysRoute } from './routes/public/keys.ts'
+import { leaseRoutes } from './routes/public/lease.ts'
 import { offlineActivateRoute } from './routes/public/offlineActivate.ts'
 import { shareRoutes } from './routes/public/share.ts'
 import { validateRoute } from './routes/public/validate.ts'
@@ -74,6 +76,7 @@ export function createApp(deps: AppDeps): Hono {
   deactivateRoute(app, only(s, 'licenses'))
   keysRoute(app, only(s, 'keys', 'now'))
   shareRoutes(app, only(s, 'shares', 'now'))
+  leaseRoutes(app, only(s, 'leases'))
 
   const admin = new Hono()
   admin.use('*', adminAuth(s.adminToken))
@@ -81,6 +84,7 @@ export function createApp(deps: AppDeps): Hono {
   // its answers are signed tokens (base64, which compresses little) on the hot path of every check.
   admin.use('*', compress())
   adminLicenseRoutes(admin, only(s, 'admin', 'trustedProxies'))
+  adminLeaseRoutes(admin, only(s, 'admin', 'trustedProxies'))
   adminManifestRoutes(admin, only(s, 'manifests', 'trustedProxies'))
   adminKeyRoutes(admin, only(s, 'keys', 'rootPrivateKey', 'now', 'trustedProxies'))
   adminAuditRoutes(admin, only(s, 'admin'))

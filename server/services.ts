@@ -7,6 +7,7 @@ import type { Logger } from './observability/logger.ts'
 import { ActivationService } from './services/ActivationService.ts'
 import { AdminService } from './services/AdminService.ts'
 import { GrantIssuer } from './services/GrantIssuer.ts'
+import { LeaseService } from './services/LeaseService.ts'
 import { LicenseService } from './services/LicenseService.ts'
 import { ManifestService } from './services/ManifestService.ts'
 import { MemoryRateLimiter } from './services/MemoryRateLimiter.ts'
@@ -84,6 +85,7 @@ export interface Services {
   manifests: ManifestService
   activations: ActivationService
   licenses: LicenseService
+  leases: LeaseService
   shares: ShareService
   admin: AdminService
   telemetry: TelemetryService
@@ -123,6 +125,7 @@ export function createServices(deps: AppDeps): Services {
       activationsPerLicense: limiter('activations-per-license', limits.activationsPerLicense),
     }),
     licenses,
+    leases: new LeaseService({ store: deps.store, keys: deps.keys, issuer, now }),
     shares: new ShareService(deps.store, licenses),
     admin: new AdminService(deps.store, manifests, deps.keyHashSecret, now),
     telemetry: new TelemetryService(deps.store, now, deps.keyHashSecret),

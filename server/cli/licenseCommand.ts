@@ -1,3 +1,4 @@
+import type { FloatingSettings } from '../../src/core/index.ts'
 import type { Services } from '../services.ts'
 import { isoDate, isoDuration, required, wholeNumber } from './arguments.ts'
 import type { CliValues } from './arguments.ts'
@@ -26,6 +27,7 @@ export async function licenseCommand(
               : isoDuration(values['recheck-every'], '--recheck-every'),
           grace: isoDuration(values.grace, '--grace') ?? null,
           note: values.note ?? null,
+          floating: floatingOf(values),
         },
         cliActor(),
       )
@@ -60,8 +62,32 @@ export async function licenseCommand(
         ),
       )
       return 0
+    case 'leases':
+      print({ items: await s.admin.listLeases(required(id, 'ID')) })
+      return 0
+    case 'end-lease':
+      print(
+        await s.admin.endLease(required(id, 'ID'), required(values.device, '--device'), cliActor()),
+      )
+      return 0
     default:
-      throw new UsageError('license: use create, list, show, revoke, suspend, reinstate or renew')
+      throw new UsageError(
+        'license: use create, list, show, revoke, suspend, reinstate, renew, leases or end-lease',
+      )
+  }
+}
+
+/** `--floating N --lease D [--max-borrow D]`, all or none of the first two. */
+function floatingOf(values: CliValues): FloatingSettings | null {
+  if (values.floating === undefined) {
+    if (values.lease !== undefined || values['max-borrow'] !== undefined)
+      throw new UsageError('--lease and --max-borrow need --floating N')
+    return null
+  }
+  return {
+    maxConcurrent: wholeNumber(values.floating, '--floating'),
+    leaseLength: required(isoDuration(values.lease, '--lease'), '--lease'),
+    maxBorrow: isoDuration(values['max-borrow'], '--max-borrow') ?? null,
   }
 }
 

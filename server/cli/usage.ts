@@ -16,10 +16,15 @@ Usage: leeway <command> [options]       (every command takes --data DIR, default
                                          of DATABASE_URL, sealed under LEEWAY_KEK (docs/operations.md)
   license create --product P --plan P --seats N [--term-end DATE] [--recheck-every DURATION|never]
                  [--grace DURATION] [--note TEXT]
+                 [--floating N --lease DURATION [--max-borrow DURATION]]
+                                         --floating N: N devices at once, each on a lease of
+                                         --lease (e.g. PT15M), borrowing up to --max-borrow (P7D)
   license list [--limit N] [--cursor C]
   license show ID
   license revoke|suspend|reinstate ID [--reason TEXT]
   license renew ID --term-end DATE
+  license leases ID                      who holds the slots of a floating license, until when
+  license end-lease ID --device D        end a device's lease or borrow now: its slot is free
   offline-activate --key KEY (--code CODE | --code-file FILE) [--out FILE]
                                          make a license file for an air-gapped device
   manifest apply FILE [--dry-run] [--max-lockouts N] [--note TEXT] [--author NAME]

@@ -14,6 +14,8 @@ export const STATUS_OF_CODE: Record<ApiErrorCode, ContentfulStatusCode> = {
   // the server (a freed seat, a retry) would ever let it through.
   product_mismatch: 403,
   seat_limit_reached: 409,
+  // Like a full license: a release or a lapse elsewhere lets a retry through.
+  all_leases_in_use: 409,
   device_unknown: 404,
   proof_invalid: 401,
   grant_invalid: 401,

@@ -17,6 +17,7 @@ import { identifier } from '../http/schemas.ts'
 import type { KeyService } from '../keys/KeyService.ts'
 import type { LicenseRow, Store } from '../storage/Store.ts'
 import type { GrantIssuer } from './GrantIssuer.ts'
+import { leaseRefusal } from './LeaseService.ts'
 import { hashLicenseKey, normalizeLicenseKey } from './licenseKeys.ts'
 import type { ManifestService } from './ManifestService.ts'
 import type { RateLimiter } from './RateLimiter.ts'
@@ -75,6 +76,15 @@ export class ActivationService {
         'requestCode: the device id must be 1 to 128 letters, digits, ".", "_", ":" or "-"',
       )
     const license = await this.#licenseForKey(licenseKey, product)
+    // An air-gapped device could never renew or give back a lease: its file would hold a slot, or
+    // a term-long grant outside the count. Borrowing is the offline path of a floating license.
+    if (license.max_concurrent !== null) {
+      throw new Refusal(
+        'conflict',
+        'a floating license cannot be activated offline; activate online and borrow it instead',
+        { reason: 'floating_license' },
+      )
+    }
     const device = {
       id: request.dev,
       // Self-signed display text: without U+0000, which PostgreSQL text cannot hold.
@@ -147,8 +157,16 @@ export class ActivationService {
       },
       now,
       releaseAfter === null ? null : now - releaseAfter,
+      license.max_concurrent === null
+        ? undefined
+        : {
+            kind: 'lease',
+            now,
+            endsAt: now + parseDuration(license.lease_length ?? 'PT0S') * 1000,
+          },
     )
     if (!outcome.ok) {
+      if (outcome.reason === 'all_leases_in_use') throw leaseRefusal(outcome, license)
       if (outcome.reason === 'seat_limit_reached') {
         throw new Refusal(
           'seat_limit_reached',
@@ -165,7 +183,7 @@ export class ActivationService {
       }
       throw new Refusal('license_key_invalid', 'no license has this key')
     }
-    const options = nonce === undefined ? {} : { nonce }
+    const options = { lease: outcome.lease, ...(nonce === undefined ? {} : { nonce }) }
     return (await this.#deps.issuer.issue(outcome.license, outcome.device, now, options)).grant
   }
 

@@ -4,6 +4,8 @@ import type {
   AuditEntryView,
   CreatedLicense,
   DeviceView,
+  FloatingSettings,
+  LeaseHolderView,
   LicenseDetail,
   LicenseView,
   NewLicenseInput,
@@ -54,6 +56,7 @@ export class AdminService {
     if (typeof input.recheckEvery === 'string' && parseDuration(input.recheckEvery) === 0) {
       throw new Refusal('bad_request', 'recheckEvery: must be longer than zero (or null for never)')
     }
+    const floating = checkFloating(input.floating ?? null, input.recheckEvery)
     const now = this.#now()
     const key = generateLicenseKey()
     const normalized = normalizeLicenseKey(key)
@@ -73,18 +76,16 @@ export class AdminService {
       note: input.note ?? null,
       created_at: now,
       updated_at: now,
+      max_concurrent: floating?.maxConcurrent ?? null,
+      lease_length: floating?.leaseLength ?? null,
+      max_borrow: floating?.maxBorrow ?? null,
     }
     const { product: p, plan, seats, termEnd, recheckEvery, grace, note } = input
-    await this.#store.insertLicense(
-      row,
-      auditEntry(
-        actor,
-        'license.create',
-        row.id,
-        { product: p, plan, seats, termEnd, recheckEvery, grace, note },
-        now,
-      ),
-    )
+    // A floating license is created like any other; its entry says so with the settings it got.
+    const details = floating
+      ? { product: p, plan, seats, termEnd, recheckEvery, grace, note, floating }
+      : { product: p, plan, seats, termEnd, recheckEvery, grace, note }
+    await this.#store.insertLicense(row, auditEntry(actor, 'license.create', row.id, details, now))
     return { ...toLicenseView(row, now), key }
   }
 
@@ -195,6 +196,51 @@ export class AdminService {
     return toDeviceView(removed)
   }
 
+  /** Who holds a slot of a floating license now, and until when; the soonest to end first. */
+  async listLeases(id: string): Promise<LeaseHolderView[]> {
+    await this.#mustFind(id)
+    return (await this.#store.listLiveLeases(id, this.#now())).map((row) => ({
+      deviceId: row.device_id,
+      deviceName: row.name,
+      platform: row.platform,
+      kind: row.kind,
+      startedAt: row.started_at,
+      endsAt: row.ends_at,
+    }))
+  }
+
+  /**
+   * Ends a device's lease or borrow now: its slot is free at once. The device learns it at its
+   * next call; the grant it holds works offline until its `exp`, which is why leases are short.
+   */
+  async endLease(
+    id: string,
+    deviceId: string,
+    actor: AdminActor = SETUP_ACTOR,
+  ): Promise<{ deviceId: string; endedAt: number }> {
+    const license = await this.#mustFind(id)
+    if (license.max_concurrent === null)
+      throw new Refusal('conflict', `license ${id} is not floating`, { reason: 'not_floating' })
+    const now = this.#now()
+    const lease = await this.#store.findLease(id, deviceId)
+    if (!lease || lease.ends_at <= now)
+      throw new Refusal('not_found', `license ${id} has no live lease for device ${deviceId}`)
+    const ended = await this.#store.endLease(
+      id,
+      deviceId,
+      now,
+      auditEntry(
+        actor,
+        'lease.end',
+        `${id}/${deviceId}`,
+        { kind: lease.kind, startedAt: Number(lease.started_at), endsAt: Number(lease.ends_at) },
+        now,
+      ),
+    )
+    if (!ended) throw new Refusal('not_found', `license ${id} has no device ${deviceId}`)
+    return { deviceId, endedAt: now }
+  }
+
   /** Audit entries newest first, `limit` at a time, before the cursor `before`. */
   async listAudit(before: string | undefined, limit: number): Promise<Page<AuditEntryView>> {
     const rows = await this.#store.listAudit({ before, limit: limit + 1 })
@@ -236,7 +282,40 @@ function toLicenseView(row: LicenseRow, now: number): LicenseView {
     note: row.note,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    floating:
+      row.max_concurrent === null
+        ? null
+        : {
+            maxConcurrent: row.max_concurrent,
+            leaseLength: row.lease_length ?? '',
+            maxBorrow: row.max_borrow,
+          },
   }
+}
+
+/**
+ * A floating license's settings, checked beyond their shape: durations longer than zero (a zero
+ * lease would sign grants that end as they are made), and no air-gapped floating license (a
+ * device that never checks in could never renew or give back a lease).
+ */
+function checkFloating(
+  floating: FloatingSettings | null,
+  recheckEvery: string | null | undefined,
+): FloatingSettings | null {
+  if (floating === null) return null
+  if (recheckEvery === null)
+    throw new Refusal(
+      'bad_request',
+      'floating: an air-gapped license (recheckEvery null) cannot float',
+    )
+  if (parseDuration(floating.leaseLength) === 0)
+    throw new Refusal('bad_request', 'floating.leaseLength: must be longer than zero')
+  if (typeof floating.maxBorrow === 'string' && parseDuration(floating.maxBorrow) === 0)
+    throw new Refusal(
+      'bad_request',
+      'floating.maxBorrow: must be longer than zero (or null for none)',
+    )
+  return floating
 }
 
 function toDeviceView(row: DeviceRow): DeviceView {

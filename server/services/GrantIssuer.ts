@@ -1,7 +1,7 @@
 import { entitledFeatures, policyFor, signGrant } from '../../src/core/index.ts'
 import type { GrantClaims, GrantStatus } from '../../src/core/index.ts'
 import type { KeyService } from '../keys/KeyService.ts'
-import type { DeviceRow, LicenseRow } from '../storage/Store.ts'
+import type { DeviceRow, LeaseRow, LicenseRow } from '../storage/Store.ts'
 import { newGrantId } from './ids.ts'
 import type { ManifestService } from './ManifestService.ts'
 
@@ -28,16 +28,19 @@ export class GrantIssuer {
   /**
    * A fresh grant for `device` (whose `seq` the store has just bumped). A released or removed
    * device, or a revoked license, gets a signed revocation: only a signed grant can take rights away.
+   * On a floating license the grant ends with the device's `lease` (none, or one past: it ends
+   * now), so that no grant of it, re-checked or not, outlives the slot it holds.
    */
   async issue(
     license: LicenseRow,
     device: DeviceRow,
     now: number,
-    options: { nonce?: string } = {},
+    options: { nonce?: string; lease?: LeaseRow | undefined } = {},
   ): Promise<IssuedGrant> {
     const { version, product } = await this.#manifests.product(license.product)
     const revocation = revocationReason(license, device)
     const status: GrantStatus = revocation ? 'revoked' : license.status
+    const end = grantEnd(license, now, options.lease)
     const claims: GrantClaims = {
       iss: this.#issuer,
       aud: license.product,
@@ -45,7 +48,7 @@ export class GrantIssuer {
       jti: newGrantId(),
       seq: device.seq,
       iat: Math.floor(now / 1000),
-      ...(license.term_end === null ? {} : { exp: Math.floor(license.term_end / 1000) }),
+      ...(end === null ? {} : { exp: Math.floor(end / 1000) }),
       status,
       plan: license.plan,
       features: entitledFeatures(product, license.plan),
@@ -60,10 +63,20 @@ export class GrantIssuer {
         ? { rsn: revocation, rvk: Math.floor(revokedAt(license, device, now) / 1000) }
         : {}),
       ...(options.nonce ? { nonce: options.nonce } : {}),
+      ...(license.max_concurrent !== null && options.lease && options.lease.ends_at > now
+        ? { lse: options.lease.kind }
+        : {}),
     }
     const signer = await this.#keys.signer(now)
     return { grant: await signGrant(claims, signer.key, signer.kid), claims }
   }
+}
+
+/** The grant's `exp` in ms: the term end, or on a floating license the lease end if sooner. */
+function grantEnd(license: LicenseRow, now: number, lease: LeaseRow | undefined): number | null {
+  if (license.max_concurrent === null) return license.term_end
+  const leaseEnd = lease && lease.ends_at > now ? lease.ends_at : now
+  return license.term_end === null ? leaseEnd : Math.min(license.term_end, leaseEnd)
 }
 
 /** When the revocation took effect: the device's release, or the license's revocation. */

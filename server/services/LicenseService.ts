@@ -118,7 +118,13 @@ export class LicenseService {
     if (checkIn.device.state === 'active') options.onCheckedIn?.(claims)
     // The device accepts this grant's time as the server's only if it carries its proof's digest.
     const nonce = await proofNonce(check.proof, sha256)
-    const { grant } = await this.#deps.issuer.issue(license, checkIn.device, now, { nonce })
+    // A re-check of a floating license reports the lease as it stands: it never takes or extends
+    // one (that is POST /lease, under the license lock), so it can stay on the group-commit path.
+    const lease =
+      license.max_concurrent === null
+        ? undefined
+        : await this.#deps.store.findLease(license.id, device.device_id)
+    const { grant } = await this.#deps.issuer.issue(license, checkIn.device, now, { nonce, lease })
     return { ok: true, grant }
   }
 
@@ -152,6 +158,15 @@ export class LicenseService {
       throw new Refusal('device_unknown', 'this device is no longer activated for the license')
     const standing = standingOf(license, now)
     if (standing !== 'good') throw standingRefusal(standing)
+    // On a floating license, being in use now is holding a slot now: a lapsed lease grant still
+    // proves who the device is, but gives it no online feature.
+    if (license.max_concurrent !== null) {
+      const lease = await this.#deps.store.findLease(license.id, device.device_id)
+      if (!lease || lease.ends_at <= now)
+        throw new Refusal('conflict', 'this device holds no lease of the license; take one first', {
+          reason: 'no_lease',
+        })
+    }
     const { product } = await this.#deps.manifests.product(license.product)
     if (
       !claims.features.includes(feature) ||

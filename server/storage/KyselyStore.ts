@@ -7,6 +7,7 @@ import {
   findManifest,
   listManifests,
 } from './queries/manifests.ts'
+import { LeaseWrites } from './queries/leases.ts'
 import { SeatWrites } from './queries/seats.ts'
 import { getSetting, initSetting, resealSetting, resealSigningKey } from './queries/settings.ts'
 import { sweepRateLimits, takeRateToken } from './queries/rateLimits.ts'
@@ -25,7 +26,12 @@ import type {
   CheckInOutcome,
   DeviceRegistration,
   DeviceRow,
+  LeaseOutcome,
+  LeaseRequest,
+  LeaseRow,
+  LeaseView,
   LicenseRow,
+  NewLicenseRow,
   ManifestRow,
   ManifestSummaryRow,
   ShareOutcome,
@@ -49,11 +55,13 @@ export class KyselyStore implements Store {
   readonly #db: Kysely<Database>
   readonly #backend: Backend
   readonly #seats: SeatWrites
+  readonly #leases: LeaseWrites
 
   constructor(db: Kysely<Database>, backend: Backend) {
     this.#db = db
     this.#backend = backend
     this.#seats = new SeatWrites(db, backend)
+    this.#leases = new LeaseWrites(db, backend)
   }
 
   get db(): Kysely<Database> {
@@ -72,7 +80,7 @@ export class KyselyStore implements Store {
     return this.#backend === 'postgres' ? withAdvisoryLock(this.#db, 'init', fn) : fn()
   }
 
-  async insertLicense(row: LicenseRow, audit?: AuditRow): Promise<void> {
+  async insertLicense(row: NewLicenseRow, audit?: AuditRow): Promise<void> {
     await this.#audited(audit, (db) => db.insertInto('licenses').values(row).execute())
   }
 
@@ -184,8 +192,30 @@ export class KyselyStore implements Store {
     registration: DeviceRegistration,
     now: number,
     releaseIdleBefore: number | null,
+    lease?: LeaseRequest,
   ): Promise<ActivationOutcome> {
-    return this.#seats.activateDevice(licenseId, registration, now, releaseIdleBefore)
+    return this.#seats.activateDevice(licenseId, registration, now, releaseIdleBefore, lease)
+  }
+
+  takeLease(licenseId: string, deviceId: string, request: LeaseRequest): Promise<LeaseOutcome> {
+    return this.#leases.takeLease(licenseId, deviceId, request)
+  }
+
+  endLease(
+    licenseId: string,
+    deviceId: string,
+    now: number,
+    audit?: AuditRow,
+  ): Promise<DeviceRow | undefined> {
+    return this.#leases.endLease(licenseId, deviceId, now, audit)
+  }
+
+  findLease(licenseId: string, deviceId: string): Promise<LeaseRow | undefined> {
+    return this.#leases.findLease(licenseId, deviceId)
+  }
+
+  listLiveLeases(licenseId: string, now: number): Promise<LeaseView[]> {
+    return this.#leases.listLiveLeases(licenseId, now)
   }
 
   checkInDevice(

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely'
 import type {
   AdminAuditTable,
   DeviceTable,
+  LeaseTable,
   LicenseTable,
   ManifestTable,
   ShareTable,
@@ -10,6 +11,11 @@ import type {
 } from './schema.ts'
 
 export type LicenseRow = Selectable<LicenseTable>
+/** A license as inserted: node-locked unless its floating settings are given. */
+export type NewLicenseRow = Omit<LicenseRow, FloatingColumn> &
+  Partial<Pick<LicenseRow, FloatingColumn>>
+type FloatingColumn = 'max_concurrent' | 'lease_length' | 'max_borrow'
+export type LeaseRow = Selectable<LeaseTable>
 export type DeviceRow = Selectable<DeviceTable>
 export type SigningKeyRow = Selectable<SigningKeyTable>
 export type ManifestRow = Selectable<ManifestTable>
@@ -65,9 +71,40 @@ export interface ShareQuota {
 
 export type ShareOutcome = { ok: true } | { ok: false; reason: 'too_many' | 'too_large' }
 
+/** A lease to take or extend: until `endsAt`, decided at `now`. */
+export interface LeaseRequest {
+  kind: LeaseRow['kind']
+  now: number
+  endsAt: number
+}
+
+/** Every slot of a floating license is held; the earliest live lease ends at `nextFreeAt`. */
+export interface LeasesInUse {
+  ok: false
+  reason: 'all_leases_in_use'
+  maxConcurrent: number
+  nextFreeAt: number
+}
+
+export type LeaseOutcome =
+  | { ok: true; device: DeviceRow; lease: LeaseRow }
+  | LeasesInUse
+  | { ok: false; reason: 'not_found' | 'not_floating' | 'device_unknown' }
+
+/** A live lease with the device that holds it, for the admin. */
+export interface LeaseView {
+  device_id: string
+  kind: LeaseRow['kind']
+  started_at: number
+  ends_at: number
+  name: string
+  platform: string
+}
+
 export type ActivationOutcome =
-  | { ok: true; device: DeviceRow; license: LicenseRow }
+  | { ok: true; device: DeviceRow; license: LicenseRow; lease?: LeaseRow | undefined }
   | { ok: false; reason: 'seat_limit_reached' | 'not_found' | 'device_key_conflict' }
+  | LeasesInUse
 
 /**
  * Everything the server keeps. Each method that answers has committed durably; seat checks run
@@ -75,7 +112,7 @@ export type ActivationOutcome =
  */
 export interface Store {
   // Admin writes take the audit entry of the action and commit it in the same transaction.
-  insertLicense(row: LicenseRow, audit?: AuditRow): Promise<void>
+  insertLicense(row: NewLicenseRow, audit?: AuditRow): Promise<void>
   findLicense(id: string): Promise<LicenseRow | undefined>
   findLicenseByKeyHash(keyHash: string): Promise<LicenseRow | undefined>
   /**
@@ -103,12 +140,14 @@ export interface Store {
    * Takes a seat for a device, or renews the binding of a device that holds one. Devices not seen
    * since `releaseIdleBefore` give their seats back first. Bumps the device's `seq`. A device id
    * that holds a seat keeps its key: another key for it is `device_key_conflict`, nothing bound.
+   * With `lease` (floating licenses), a slot is taken in the same transaction, or nothing is bound.
    */
   activateDevice(
     licenseId: string,
     registration: DeviceRegistration,
     now: number,
     releaseIdleBefore: number | null,
+    lease?: LeaseRequest,
   ): Promise<ActivationOutcome>
   /**
    * Records a verified check-in in one commit: remembers its proof (a replay changes nothing
@@ -128,6 +167,25 @@ export interface Store {
     now: number,
     audit?: AuditRow,
   ): Promise<DeviceRow | undefined>
+
+  /**
+   * Takes or renews a lease of a floating license for an active device, in one transaction with
+   * the license locked: exact under concurrent calls on every backend and instance. Bumps `seq`.
+   */
+  takeLease(licenseId: string, deviceId: string, request: LeaseRequest): Promise<LeaseOutcome>
+  /**
+   * Ends the device's live lease or borrow at `now` and bumps its `seq`; undefined: no such device.
+   * An admin's end takes its audit entry, written only if there was a device.
+   */
+  endLease(
+    licenseId: string,
+    deviceId: string,
+    now: number,
+    audit?: AuditRow,
+  ): Promise<DeviceRow | undefined>
+  findLease(licenseId: string, deviceId: string): Promise<LeaseRow | undefined>
+  /** The live leases at `now` of a license's active devices (the ones that count), soonest end first. */
+  listLiveLeases(licenseId: string, now: number): Promise<LeaseView[]>
 
   /** Remembers a proof until it expires; false if it was seen before (a replay). */
   rememberProof(proofHash: string, expiresAt: number, now: number): Promise<boolean>

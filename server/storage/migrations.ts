@@ -170,6 +170,31 @@ const migrations: Record<string, Migration> = {
         .execute()
     },
   },
+  // Floating licenses (#15): a license with max_concurrent counts live leases, not devices. One
+  // lease per device; it counts while ends_at is in the future, so a lapse needs no sweeper.
+  '0008_floating_leases': {
+    async up(db: Kysely<unknown>) {
+      // One column per statement: SQLite's ALTER TABLE adds one at a time.
+      await db.schema.alterTable('licenses').addColumn('max_concurrent', 'integer').execute()
+      await db.schema.alterTable('licenses').addColumn('lease_length', 'text').execute()
+      await db.schema.alterTable('licenses').addColumn('max_borrow', 'text').execute()
+      await db.schema
+        .createTable('leases')
+        .addColumn('license_id', 'text', (c) => c.notNull().references('licenses.id'))
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('ends_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('leases_pk', ['license_id', 'device_id'])
+        .execute()
+      // The count under the license lock reads the live leases of one license.
+      await db.schema
+        .createIndex('leases_license_ends')
+        .on('leases')
+        .columns(['license_id', 'ends_at'])
+        .execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = {

@@ -16,6 +16,10 @@ export interface LicenseTable {
   note: string | null
   created_at: number
   updated_at: number
+  /** Floating licenses only (else null): live leases at once, one lease's length, longest borrow. */
+  max_concurrent: number | null
+  lease_length: string | null
+  max_borrow: string | null
 }
 
 export interface DeviceTable {
@@ -116,9 +120,18 @@ export interface TelemetryMarkerTable {
   marker: string
 }
 
+/** A device's hold on a slot of a floating license; it counts while `ends_at` is in the future. */
+export interface LeaseTable {
+  license_id: string
+  device_id: string
+  kind: 'lease' | 'borrow'
+  started_at: number
+  ends_at: number
+}
+
 /**
- * One admin action (create, status change, renewal, device removal, manifest publish or rollback,
- * key rotation), written in the transaction of the action itself: an action without its entry
+ * One admin action (create, status change, renewal, device removal, ending a floating license's
+ * lease, manifest publish or rollback, key rotation), written in the transaction of the action itself: an action without its entry
  * never commits. `id` sorts by time (like license ids); `details` is JSON of what changed.
  */
 export interface AdminAuditTable {
@@ -147,5 +160,6 @@ export interface Database {
   shares: ShareTable
   telemetry_daily: TelemetryDailyTable
   telemetry_markers: TelemetryMarkerTable
+  leases: LeaseTable
   admin_audit: AdminAuditTable
 }

@@ -23,6 +23,27 @@ export interface NewLicenseInput {
   recheckEvery?: string | null
   grace?: string | null
   note?: string | null
+  /** Makes the license floating (#15): `seats` devices may register, `maxConcurrent` use it at once. */
+  floating?: FloatingSettings | null
+}
+
+/** A floating license's settings; durations are ISO 8601 (docs/floating.md). */
+export interface FloatingSettings {
+  maxConcurrent: number
+  /** One lease's length, e.g. `PT15M`; a device renews before it ends while the app is open. */
+  leaseLength: string
+  /** The longest a device may borrow a slot for offline work, e.g. `P7D`; null: no borrowing. */
+  maxBorrow?: string | null
+}
+
+/** A live lease of a floating license (`GET /admin/v1/licenses/:id/leases`). */
+export interface LeaseHolderView {
+  deviceId: string
+  deviceName: string
+  platform: string
+  kind: 'lease' | 'borrow'
+  startedAt: number
+  endsAt: number
 }
 
 /** A license as the admin API shows it; its key is only ever in the answer that created it. */
@@ -43,6 +64,8 @@ export interface LicenseView {
   note: string | null
   createdAt: number
   updatedAt: number
+  /** Null for a node-locked license. Optional for answers of servers before #15. */
+  floating?: Required<FloatingSettings> | null
 }
 
 /** The answer that created a license: the only one that ever holds its key. */
@@ -80,6 +103,7 @@ export type AdminAction =
   | 'license.reinstate'
   | 'license.renew'
   | 'device.remove'
+  | 'lease.end'
   | 'manifest.publish'
   | 'manifest.rollback'
   | 'keys.rotate'

@@ -14,6 +14,10 @@ export const API_PATHS = {
   keys: '/api/v1/keys',
   /** Where shares are created; a share's own path (to read or stop it) is this, `/` and its id. */
   shares: '/api/v1/shares',
+  /** Floating licenses (#15): take or renew a lease, borrow a slot, release or return it. */
+  lease: '/api/v1/lease',
+  leaseBorrow: '/api/v1/lease/borrow',
+  leaseRelease: '/api/v1/lease/release',
 } as const
 
 /** The stable error codes of the API: clients switch on these (and `details`), never on messages. */
@@ -32,6 +36,8 @@ export type ApiErrorCode =
    */
   | 'product_mismatch'
   | 'seat_limit_reached'
+  /** Every slot of a floating license is held by a live lease; nothing was taken. */
+  | 'all_leases_in_use'
   | 'device_unknown'
   | 'proof_invalid'
   | 'grant_invalid'
@@ -52,6 +58,12 @@ export type ConflictReason =
   | 'share_quota'
   /** Key rotation through the API needs the root private key, which is not on this server. */
   | 'root_key_absent'
+  /** A lease or a borrow asked of a node-locked license. */
+  | 'not_floating'
+  /** Offline activation of a floating license: it would give a term-long grant; borrow instead. */
+  | 'floating_license'
+  /** An online feature asked by a device of a floating license that holds no live lease. */
+  | 'no_lease'
 
 /**
  * What some refusals carry beside their code, for a client to act on or to say in its own words.
@@ -59,6 +71,8 @@ export type ConflictReason =
  */
 export interface ApiErrorDetailsByCode {
   seat_limit_reached: { seats: number }
+  /** `nextFreeAt` (epoch ms): the earliest end of a live lease; a slot may free sooner on release. */
+  all_leases_in_use: { maxConcurrent: number; nextFreeAt: number }
   /** The product the key is a license for. */
   product_mismatch: { product: string }
   rate_limited: { retryAfterSeconds: number }
@@ -126,6 +140,14 @@ export interface ValidateResponse {
 
 /** `POST /api/v1/deactivate` takes a `HolderCheck` and answers a signed revocation as a `GrantResponse`. */
 export type DeactivateRequest = HolderCheck
+
+/** `POST /api/v1/lease` and `POST /api/v1/lease/release` take a `HolderCheck`; each answers a `GrantResponse`. */
+export type LeaseRequest = HolderCheck
+
+/** `POST /api/v1/lease/borrow`: hold a slot until `until` (epoch ms, at most `maxBorrow` ahead). */
+export interface BorrowRequest extends HolderCheck {
+  until: number
+}
 
 /** `POST /api/v1/offline/activate`: an air-gapped device's request code in, a license file out. */
 export interface OfflineActivateRequest {

@@ -50,6 +50,8 @@ const GrantClaimsSchema = v.object({
   nonce: v.optional(v.pipe(v.string(), v.maxLength(128))),
   /** When a revocation took effect: the start of `keepCritical`, however often it is re-issued. */
   rvk: v.optional(numericDate),
+  /** A floating license's lease (#15): `exp` is the lease's end; `borrow` is held for offline use. */
+  lse: v.optional(v.picklist(['lease', 'borrow'])),
 })
 
 /** The signed policy a grant carries; all durations in seconds, `recheck: null` means never. */

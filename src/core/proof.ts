@@ -33,6 +33,9 @@ export const DEVICE_ENDPOINTS: readonly ProofEndpoint[] = [
   { htm: 'POST', htu: API_PATHS.validate },
   { htm: 'POST', htu: API_PATHS.deactivate },
   { htm: 'POST', htu: API_PATHS.offlineActivate },
+  { htm: 'POST', htu: API_PATHS.lease },
+  { htm: 'POST', htu: API_PATHS.leaseBorrow },
+  { htm: 'POST', htu: API_PATHS.leaseRelease },
 ]
 
 /**

@@ -253,6 +253,70 @@ describe('the audit log', () => {
     }
   })
 
+  it('records a floating license created with its settings, and a lease an admin ends', async () => {
+    const own = await startTestServer()
+    try {
+      const setup = await entries(own)
+      const floating = { maxConcurrent: 2, leaseLength: 'PT15M', maxBorrow: 'P7D' }
+      const license = await own.createLicense({ seats: 5, floating })
+      const device = await own.makeDevice()
+      await own.activateOk(license.key, device)
+      const started = own.clock.now()
+      own.clock.advance(60_000)
+      const ended = await own.request(
+        'DELETE',
+        `/admin/v1/licenses/${license.id}/leases/${device.id}`,
+        {
+          headers: {
+            authorization: `Bearer ${own.data.adminToken}`,
+            'x-leeway-author': 'alice@vendor.example',
+          },
+        },
+      )
+      expect(ended.status).toBe(200)
+      const logged = (await entries(own)).slice(0, -setup.length || undefined)
+      expect(logged.map((entry) => [entry.action, entry.actor, entry.target])).toEqual([
+        ['lease.end', 'alice@vendor.example', `${license.id}/${device.id}`],
+        ['license.create', 'admin-api', license.id],
+      ])
+      expect(logged[0]).toMatchObject({
+        via: 'api',
+        at: own.clock.now(),
+        details: { kind: 'lease', startedAt: started, endsAt: started + 15 * 60_000 },
+      })
+      expect(logged[1]?.details).toMatchObject({ seats: 5, floating })
+
+      // A lease end refused (no live lease any more) writes no entry.
+      const count = (await entries(own)).length
+      await expectError(
+        await own.admin('DELETE', `/licenses/${license.id}/leases/${device.id}`),
+        404,
+        'not_found',
+      )
+      expect(await entries(own)).toHaveLength(count)
+    } finally {
+      await own.close()
+    }
+  })
+
+  it('Should not end a lease without its audit entry - the end and its entry commit together', async () => {
+    const own = await startTestServer()
+    try {
+      const license = await own.createLicense({
+        floating: { maxConcurrent: 1, leaseLength: 'PT15M' },
+      })
+      const device = await own.makeDevice()
+      await own.activateOk(license.key, device)
+      const before = await own.data.store.findLease(license.id, device.id)
+      await sql`drop table admin_audit`.execute(own.data.store.db)
+      const response = await own.admin('DELETE', `/licenses/${license.id}/leases/${device.id}`)
+      expect(response.status).toBe(500)
+      expect(await own.data.store.findLease(license.id, device.id)).toEqual(before)
+    } finally {
+      await own.close()
+    }
+  })
+
   it('pages through the log with its cursor, each entry once', async () => {
     const own = await startTestServer()
     try {

@@ -10,7 +10,7 @@ import type { KyselyStore } from '../../server/storage/KyselyStore.ts'
 import { openSqlite } from '../../server/storage/openSqlite.ts'
 import { openStore } from '../../server/storage/openStore.ts'
 import type { Database } from '../../server/storage/schema.ts'
-import type { LicenseRow } from '../../server/storage/Store.ts'
+import type { NewLicenseRow } from '../../server/storage/Store.ts'
 import { BACKEND, DAY, START, createTestDatabase } from './helpers/testServer.ts'
 import type { TestDatabase } from './helpers/testServer.ts'
 
@@ -237,7 +237,7 @@ async function licenseWithDevice(
   store: KyselyStore,
 ): Promise<{ licenseId: string; deviceId: string }> {
   const licenseId = `lic_${randomBytes(6).toString('hex')}`
-  const license: LicenseRow = {
+  const license: NewLicenseRow = {
     id: licenseId,
     key_hash: `hash-${licenseId}`,
     product: 'notes',

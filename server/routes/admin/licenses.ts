@@ -7,6 +7,7 @@ import { readBody } from '../../http/readBody.ts'
 import { duration, epochMs, identifier, shortText } from '../../http/schemas.ts'
 import { Refusal } from '../../services/Refusal.ts'
 import type { Services } from '../../services.ts'
+import { FloatingBody } from './leases.ts'
 
 const CreateLicenseBody = v.object({
   product: identifier,
@@ -21,6 +22,7 @@ const CreateLicenseBody = v.object({
   recheckEvery: v.optional(v.nullable(duration)),
   grace: v.optional(v.nullable(duration)),
   note: v.optional(v.nullable(shortText(1000))),
+  floating: v.optional(v.nullable(FloatingBody)),
 })
 const ReasonBody = v.optional(v.object({ reason: v.optional(shortText(500)) }), {})
 const RenewBody = v.object({ termEnd: epochMs })

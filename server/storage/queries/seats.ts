@@ -9,9 +9,11 @@ import type {
   CheckInOutcome,
   DeviceRegistration,
   DeviceRow,
+  LeaseRequest,
   LicenseRow,
   UsedProof,
 } from '../Store.ts'
+import { takeSlot } from './leases.ts'
 
 // Expired proofs are swept on every Nth insert rather than on a timer, so a quiet server does no work.
 const PROOF_SWEEP_EVERY = 500
@@ -38,6 +40,7 @@ export class SeatWrites {
     registration: DeviceRegistration,
     now: number,
     releaseIdleBefore: number | null,
+    leaseRequest?: LeaseRequest,
   ): Promise<ActivationOutcome> {
     return this.#db.transaction().execute(async (trx) => {
       const license = await lockLicense(trx, this.#backend, licenseId)
@@ -70,6 +73,12 @@ export class SeatWrites {
           .executeTakeFirstOrThrow()
         if (Number(taken) >= license.seats) return { ok: false, reason: 'seat_limit_reached' }
       }
+      // Under the same lock as the seat, and before anything is bound: a floating activation
+      // that finds every slot held registers nothing.
+      const slot = leaseRequest
+        ? await takeSlot(trx, license, registration.deviceId, leaseRequest)
+        : undefined
+      if (slot && !slot.ok) return slot
       const binding = {
         name: registration.name,
         platform: registration.platform,
@@ -102,7 +111,7 @@ export class SeatWrites {
             })
             .returningAll()
             .executeTakeFirstOrThrow()
-      return { ok: true, device, license }
+      return { ok: true, device, license, lease: slot?.lease }
     })
   }
 

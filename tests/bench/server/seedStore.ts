@@ -62,6 +62,9 @@ export async function seedStore(
     note: null,
     created_at: now,
     updated_at: now,
+    max_concurrent: null,
+    lease_length: null,
+    max_borrow: null,
   })
   const filler = keys[0]
   if (!filler) throw new Error('at least one device key is needed')

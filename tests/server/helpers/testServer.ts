@@ -34,6 +34,7 @@ import type {
   ApiErrorBody,
   CheckResult,
   CreatedLicense,
+  FloatingSettings,
   CryptoKey,
   GrantClaims,
   GrantResponse,
@@ -115,6 +116,7 @@ const TABLES = {
   telemetry_daily: ['day', 'product', 'policy_version'],
   shares: ['id'],
   telemetry_markers: ['day', 'marker'],
+  leases: ['license_id', 'device_id'],
   admin_audit: ['id'],
 } as const satisfies Partial<Record<keyof Database, readonly string[]>>
 
@@ -255,6 +257,7 @@ export interface LicenseInput {
   recheckEvery: string | null
   grace: string | null
   note: string | null
+  floating: FloatingSettings | null
 }
 
 /** The claims of a grant, read without verifying it. */
