@@ -51,6 +51,9 @@ export class LicenseStateStore {
 
   /** Asks the worker for the state now; it answers from its store without waiting for the network. */
   async refresh(): Promise<ServedLicenseState | null> {
+    // A page no worker controls yet (the very first load) would ask the server, which answers 404
+    // for these paths and logs an error in the console: the client asks again on controllerchange.
+    if (uncontrolledPage()) return this.#state
     const asked = this.#version
     const url = this.#startUncounted ? `${this.#stateUrl}?${APP_START_PARAM}=1` : this.#stateUrl
     try {
@@ -106,4 +109,12 @@ export class LicenseStateStore {
   hasFeature(feature: string): boolean {
     return this.#state?.features[feature] === true
   }
+}
+
+function uncontrolledPage(): boolean {
+  return (
+    typeof navigator !== 'undefined' &&
+    'serviceWorker' in navigator &&
+    navigator.serviceWorker?.controller === null
+  )
 }
