@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Hono } from 'hono'
 import { createApp } from '../../server/app.ts'
 import { openDeployment } from '../../server/deployment/openDeployment.ts'
@@ -23,9 +20,9 @@ import {
   GENEROUS_LIMITS,
   claimsOf,
   createClock,
-  createTestDatabase,
+  testDeployments,
 } from './helpers/testServer.ts'
-import type { ApiErrorBody, GrantBody, TestDatabase } from './helpers/testServer.ts'
+import type { ApiErrorBody, GrantBody } from './helpers/testServer.ts'
 
 // Exactness of maxConcurrent under races (#15): several instances on PostgreSQL, where the
 // license row lock is all that keeps the count; one process on SQLite, which owns its file.
@@ -34,22 +31,7 @@ const INSTANCES = BACKEND === 'postgres' ? 2 : 1
 const where =
   BACKEND === 'postgres' ? 'two server instances on one PostgreSQL' : 'one server on SQLite'
 
-let cleanups: (() => Promise<void>)[] = []
-
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup()
-  cleanups = []
-})
-
-async function setUp(): Promise<{ dir: string; database: TestDatabase }> {
-  const dir = mkdtempSync(join(tmpdir(), 'leeway-floating-race-'))
-  const database = await createTestDatabase()
-  cleanups.push(async () => {
-    await database.drop()
-    rmSync(dir, { recursive: true, force: true })
-  })
-  return { dir, database }
-}
+const { freshFolder, afterTest } = testDeployments('leeway-floating-race-')
 
 interface RaceDevice {
   id: string
@@ -77,7 +59,7 @@ function activationBody(key: string, device: RaceDevice): string {
 
 describe(`50 devices opening the app at once on a license of 3 at once (${where})`, () => {
   it('activates exactly 3 with a lease; the other 47 get all_leases_in_use and register nothing', async () => {
-    const { dir, database } = await setUp()
+    const { dir, database } = await freshFolder()
     const setup = await openDeployment(dir, database.options)
     const license = await createServices(setup.deps()).admin.createLicense({
       product: 'notes',
@@ -93,7 +75,7 @@ describe(`50 devices opening the app at once on a license of 3 at once (${where}
       Array.from({ length: INSTANCES }, () => startServerProcess(dir, database)),
     )) {
       servers.push(started)
-      cleanups.push(() => started.stop())
+      afterTest(() => started.stop())
     }
 
     const devices = await raceDevices(50)
@@ -124,7 +106,7 @@ describe(`50 devices opening the app at once on a license of 3 at once (${where}
     const winners = won.map((r) => claimsOf((r.body as GrantBody).grant).dev).sort()
 
     const reader = database.openReader(dir)
-    cleanups.push(() => reader.destroy())
+    afterTest(() => reader.destroy())
     const leases = await reader
       .selectFrom('leases')
       .select(['device_id', 'kind'])
@@ -142,18 +124,18 @@ describe(`50 devices opening the app at once on a license of 3 at once (${where}
 
 describe(`50 registered devices renewing lapsed leases at once (${where}, injected clock)`, () => {
   it('gives exactly 3 leases; the other 47 get all_leases_in_use', async () => {
-    const { dir, database } = await setUp()
+    const { dir, database } = await freshFolder()
     const clock = createClock()
     const apps: Hono[] = []
     for (let i = 0; i < INSTANCES; i++) {
       const data = await openDeployment(dir, { ...database.options, now: clock.now })
-      cleanups.push(() => data.store.close())
+      afterTest(() => data.store.close())
       apps.push(createApp(data.deps({ limits: GENEROUS_LIMITS })))
     }
     const [first] = apps
     if (!first) throw new Error('no app')
     const setup = await openDeployment(dir, { ...database.options, now: clock.now })
-    cleanups.push(() => setup.store.close())
+    afterTest(() => setup.store.close())
     const license = await createServices(setup.deps()).admin.createLicense({
       product: 'notes',
       plan: 'pro',

@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createApp } from '../../server/app.ts'
 import { openDeployment } from '../../server/deployment/openDeployment.ts'
 import type { Deployment } from '../../server/deployment/openDeployment.ts'
@@ -17,33 +14,18 @@ import {
   GENEROUS_LIMITS,
   claimsOf,
   createClock,
-  createTestDatabase,
+  testDeployments,
 } from './helpers/testServer.ts'
 import type { ApiErrorBody, GrantBody, TestDatabase } from './helpers/testServer.ts'
 
 // Several instances on one database: PostgreSQL's reason to exist here. On SQLite, where one
 // process owns the file, the same checks run against that one process.
 
-let cleanups: (() => Promise<void>)[] = []
-
-afterEach(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup()
-  cleanups = []
-})
-
-async function setUp(): Promise<{ dir: string; database: TestDatabase }> {
-  const dir = mkdtempSync(join(tmpdir(), 'leeway-instances-'))
-  const database = await createTestDatabase()
-  cleanups.push(async () => {
-    await database.drop()
-    rmSync(dir, { recursive: true, force: true })
-  })
-  return { dir, database }
-}
+const { freshFolder, afterTest } = testDeployments('leeway-instances-')
 
 async function open(dir: string, database: TestDatabase, now?: () => number): Promise<Deployment> {
   const data = await openDeployment(dir, { ...database.options, ...(now ? { now } : {}) })
-  cleanups.push(() => data.store.close())
+  afterTest(() => data.store.close())
   return data
 }
 
@@ -53,7 +35,7 @@ async function publicKey(): Promise<PublicJwk> {
 
 describe(`50 devices activating one 3-seat license at once (${BACKEND === 'postgres' ? 'two server processes on one PostgreSQL' : 'one server process on SQLite'})`, () => {
   it('gives exactly 3 seats; the other 47 get seat_limit_reached; the database holds 3 active devices', async () => {
-    const { dir, database } = await setUp()
+    const { dir, database } = await freshFolder()
     const setup = await openDeployment(dir, database.options)
     const license = await createServices(setup.deps()).admin.createLicense({
       product: 'notes',
@@ -69,7 +51,7 @@ describe(`50 devices activating one 3-seat license at once (${BACKEND === 'postg
       Array.from({ length: count }, () => startServerProcess(dir, database)),
     )) {
       servers.push(started)
-      cleanups.push(() => started.stop())
+      afterTest(() => started.stop())
     }
 
     const keys = await Promise.all(Array.from({ length: 50 }, () => publicKey()))
@@ -98,7 +80,7 @@ describe(`50 devices activating one 3-seat license at once (${BACKEND === 'postg
     }
 
     const reader = database.openReader(dir)
-    cleanups.push(() => reader.destroy())
+    afterTest(() => reader.destroy())
     const devices = await reader
       .selectFrom('devices')
       .select(['device_id', 'state'])
@@ -114,7 +96,7 @@ describe(`50 devices activating one 3-seat license at once (${BACKEND === 'postg
 
 describe('rate limits on a database shared by two instances', () => {
   it('lets 3 activations from one address through in all, wherever they land, then answers 429', async () => {
-    const { dir, database } = await setUp()
+    const { dir, database } = await freshFolder()
     const clock = createClock()
     const [a, b] = [await open(dir, database, clock.now), await open(dir, database, clock.now)]
     const limits = { ...GENEROUS_LIMITS, activationsPerAddress: { capacity: 3, perMinute: 1 } }
@@ -152,7 +134,7 @@ describe('rate limits on a database shared by two instances', () => {
   })
 
   it('takes exactly `capacity` tokens from 40 concurrent takes through two connections', async () => {
-    const { dir, database } = await setUp()
+    const { dir, database } = await freshFolder()
     const clock = createClock()
     const [a, b] = [await open(dir, database, clock.now), await open(dir, database, clock.now)]
     const limit = { capacity: 5, perMinute: 1 }

@@ -1,11 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { openDeployment } from '../../server/deployment/openDeployment.ts'
 import { ManifestService } from '../../server/services/ManifestService.ts'
-import { createTestDatabase } from './helpers/testServer.ts'
-import type { TestDatabase } from './helpers/testServer.ts'
+import { testDeployments } from './helpers/testServer.ts'
 
 // A vendor who installs the package publishes their own manifest before the first `serve`: the
 // demo product is not theirs, and no demo license may appear in their deployment.
@@ -23,20 +19,7 @@ const VENDOR_MANIFEST = {
   },
 }
 
-const cleanups: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup()
-})
-
-async function freshFolder(): Promise<{ dir: string; database: TestDatabase }> {
-  const dir = mkdtempSync(join(tmpdir(), 'leeway-seed-demo-'))
-  const database = await createTestDatabase()
-  cleanups.push(async () => {
-    await database.drop()
-    rmSync(dir, { recursive: true, force: true })
-  })
-  return { dir, database }
-}
+const { freshFolder } = testDeployments('leeway-seed-demo-')
 
 describe('the demo license on first start', () => {
   it('is made in a fresh deployment, once', async () => {

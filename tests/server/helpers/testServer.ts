@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { inject } from 'vitest'
+import { afterEach, inject } from 'vitest'
 import { createApp } from '../../../server/app.ts'
 import { openDeployment } from '../../../server/deployment/openDeployment.ts'
 import type {
@@ -142,6 +142,34 @@ export interface TestDatabase {
  * A fresh database for one server on this run's backend. On PostgreSQL it is a new schema in the
  * run's database (see setup/postgresDatabase.ts), selected through the URL's `search_path`.
  */
+/**
+ * For suites that open deployments themselves: `freshFolder()` makes a temporary data folder and
+ * a test database, and `afterTest(cleanup)` registers what a test opened; after each test all of
+ * it is closed in reverse order. Call at the top level of a suite (it adds an `afterEach`).
+ */
+export function testDeployments(prefix: string): {
+  freshFolder(): Promise<{ dir: string; database: TestDatabase }>
+  afterTest(cleanup: () => Promise<unknown> | unknown): void
+} {
+  let cleanups: (() => Promise<unknown> | unknown)[] = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup()
+    cleanups = []
+  })
+  return {
+    async freshFolder() {
+      const dir = mkdtempSync(join(tmpdir(), prefix))
+      const database = await createTestDatabase()
+      cleanups.push(async () => {
+        await database.drop()
+        rmSync(dir, { recursive: true, force: true })
+      })
+      return { dir, database }
+    },
+    afterTest: (cleanup) => void cleanups.push(cleanup),
+  }
+}
+
 export async function createTestDatabase(): Promise<TestDatabase> {
   if (BACKEND === 'sqlite') {
     return {
