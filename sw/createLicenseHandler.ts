@@ -88,7 +88,8 @@ export function createLicenseHandler(config: LicenseHandlerConfig): LicenseHandl
       origin,
       requestTimeoutMs: config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       backoff: config.backoff ?? DEFAULT_BACKOFF,
-      now: Date.now,
+      // Read at each call, not bound once: a test may move the worker's clock (`Date.now`).
+      now: () => Date.now(),
       random: Math.random,
       fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
       onLine: () => navigator.onLine,
@@ -98,6 +99,8 @@ export function createLicenseHandler(config: LicenseHandlerConfig): LicenseHandl
       },
       broadcast: (state: StateMessage['state']) =>
         channel.postMessage({ type: 'state', state } satisfies StateMessage),
+      openWindows: async () =>
+        (await self.clients.matchAll({ type: 'window' })).map((client) => client.id),
     }),
   )
   const routes = licenseRoutes(worker, endpoints)
@@ -147,7 +150,12 @@ export function createLicenseHandler(config: LicenseHandlerConfig): LicenseHandl
         // No jitter: a page shown again is one user's act, not a moment a whole network shares.
         // Not a reconnection either, so the backoff holds and switching tabs cannot hammer a
         // server that is failing.
-        if (message?.type === 'visible') event.waitUntil(retry({ reconnected: false }))
+        if (message?.type === 'visible' || message?.type === 'in-use')
+          event.waitUntil(retry({ reconnected: false }))
+        if (message?.type === 'closing') {
+          const source = event.source as Client | null
+          event.waitUntil(worker.closing(source?.id ?? null).catch(() => undefined))
+        }
       })
       // A sync honours the backoff like any automatic re-check, and a rejected sync is rescheduled
       // by the browser on its own, growing delay: reject while the server is still unreachable.

@@ -1,5 +1,5 @@
-import { entitledFeatures, policyFor, signGrant } from '../../src/core/index.ts'
-import type { GrantClaims, GrantStatus } from '../../src/core/index.ts'
+import { entitledFeatures, parseDuration, policyFor, signGrant } from '../../src/core/index.ts'
+import type { FloatingClaim, GrantClaims, GrantStatus } from '../../src/core/index.ts'
 import type { KeyService } from '../keys/KeyService.ts'
 import type { DeviceRow, LeaseRow, LicenseRow } from '../storage/Store.ts'
 import { newGrantId } from './ids.ts'
@@ -66,9 +66,21 @@ export class GrantIssuer {
       ...(license.max_concurrent !== null && options.lease && options.lease.ends_at > now
         ? { lse: options.lease.kind }
         : {}),
+      ...(license.max_concurrent !== null ? { flt: floatingClaim(license) } : {}),
     }
     const signer = await this.#keys.signer(now)
     return { grant: await signGrant(claims, signer.key, signer.kid), claims }
+  }
+}
+
+/** A floating license's settings for its grants: a device needs them offline, lease held or not. */
+function floatingClaim(license: LicenseRow): FloatingClaim {
+  const borrow = license.max_borrow === null ? undefined : parseDuration(license.max_borrow)
+  return {
+    max: license.max_concurrent ?? 1,
+    lease: Math.max(1, parseDuration(license.lease_length ?? 'PT1S')),
+    ...(borrow ? { borrow } : {}),
+    ...(license.term_end === null ? {} : { end: Math.floor(license.term_end / 1000) }),
   }
 }
 

@@ -27,6 +27,19 @@ export interface EvaluateInput {
   storeSuspect?: boolean
   /** Features to list, all off, when there is no grant to name them. */
   catalog?: Readonly<Record<string, OfflineClass>>
+  /** A floating license (#15): what the device knows of its slot beyond the grant. */
+  lease?: LeaseFacts
+}
+
+/** What a device knows of its floating license's slot that its grant cannot say. */
+export interface LeaseFacts {
+  /**
+   * When the user gave the borrowed slot back on this device (epoch ms), while the server has not
+   * yet been told: the borrow stops here and now, whatever its grant says.
+   */
+  borrowReturnedAt?: number | null
+  /** The server's last refusal of a lease because every slot was taken. */
+  allInUse?: { nextFreeAt: number } | null
 }
 
 const second = 1000
@@ -49,7 +62,14 @@ export function evaluate(input: EvaluateInput): LicenseState {
   const classes = grant.pol.features
   const entitled = new Set(grant.features)
   const names = [...new Set([...Object.keys(classes), ...grant.features])].sort()
-  const termEndsAt = grant.exp === undefined ? null : grant.exp * second
+  // A floating license's grant ends with its lease; the term's end travels in `flt`.
+  const floating = grant.flt
+  const expiresAt = grant.exp === undefined ? null : grant.exp * second
+  const termEndsAt = floating
+    ? floating.end === undefined
+      ? null
+      : floating.end * second
+    : expiresAt
   const verifiedAt = grant.iat * second
   const recheckDue = grant.pol.recheck === null ? null : verifiedAt + grant.pol.recheck * second
   const graceEndsAt = recheckDue === null ? null : recheckDue + grant.pol.grace * second
@@ -70,6 +90,7 @@ export function evaluate(input: EvaluateInput): LicenseState {
     problem: input.problem ?? null,
     revocationReason: null,
     supportUrl: grant.pol.support ?? null,
+    floating: null,
   }
   const decide = (decideFeature: (name: string) => FeatureReason) => {
     for (const name of names) {
@@ -144,7 +165,51 @@ export function evaluate(input: EvaluateInput): LicenseState {
     return withRemediation(state, ['contact_vendor'])
   }
 
-  state.status = windowStatus(t, recheckDue, graceEndsAt)
+  if (floating) {
+    const returnedAt = input.lease?.borrowReturnedAt ?? null
+    const held =
+      grant.lse !== undefined &&
+      expiresAt !== null &&
+      t < expiresAt &&
+      !(grant.lse === 'borrow' && returnedAt !== null)
+        ? grant.lse
+        : null
+    state.floating = {
+      held,
+      endsAt: held ? expiresAt : null,
+      maxConcurrent: floating.max,
+      leaseLength: floating.lease * second,
+      borrowUntilMax:
+        floating.borrow === undefined
+          ? null
+          : Math.min(t + floating.borrow * second, termEndsAt ?? Number.POSITIVE_INFINITY),
+      allInUse: held ? null : (input.lease?.allInUse ?? null),
+      returnPending: returnedAt !== null,
+    }
+    if (!held) {
+      // Every feature, `always` ones too, needs a slot; critical ones outlive the slot by
+      // keepCritical, counted from when it ended, so a full team never traps anyone's work.
+      state.status = 'unleased'
+      state.nextCheckAt = null
+      state.graceEndsAt = null
+      const endedAt = returnedAt ?? expiresAt ?? verifiedAt
+      keepCriticalUntil(Math.min(endedAt, t) + grant.pol.keepCritical * second, 'no_lease')
+      const step =
+        connectivity === 'online'
+          ? 'take_lease'
+          : connectivity === 'server-error'
+            ? 'retry_later'
+            : 'connect'
+      return withRemediation(state, [step], connectivity === 'online')
+    }
+    if (held === 'borrow' && expiresAt !== null) {
+      // A borrow is the vendor's leave to work offline until its end: the window holds that long.
+      state.nextCheckAt = Math.max(recheckDue ?? expiresAt, expiresAt)
+      state.graceEndsAt = Math.max(graceEndsAt ?? expiresAt, expiresAt)
+    }
+  }
+
+  state.status = windowStatus(t, state.nextCheckAt, state.graceEndsAt)
   const windowOpen = state.status !== 'limited'
   decide((name) => {
     const offlineClass = classOf(name)
@@ -205,6 +270,7 @@ function unlicensed(
       problem,
       revocationReason: null,
       supportUrl: null,
+      floating: null,
     },
     [problem === 'store_unavailable' ? 'allow_storage' : problem ? 'reactivate' : 'activate'],
   )

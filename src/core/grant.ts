@@ -20,6 +20,16 @@ const name = v.pipe(v.string(), v.minLength(1), v.maxLength(256))
 const seconds = v.pipe(v.number(), v.safeInteger(), v.minValue(0))
 const numericDate = v.custom<number>(isNumericDate, 'must be a NumericDate in seconds')
 
+export const LEASE_KINDS = ['lease', 'borrow'] as const
+export type LeaseKind = (typeof LEASE_KINDS)[number]
+
+const FloatingSchema = v.object({
+  max: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+  lease: v.pipe(seconds, v.minValue(1)),
+  borrow: v.optional(v.pipe(seconds, v.minValue(1))),
+  end: v.optional(numericDate),
+})
+
 const GrantPolicySchema = v.object({
   v: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
   recheck: v.nullable(v.pipe(seconds, v.minValue(1))),
@@ -51,9 +61,16 @@ const GrantClaimsSchema = v.object({
   /** When a revocation took effect: the start of `keepCritical`, however often it is re-issued. */
   rvk: v.optional(numericDate),
   /** A floating license's lease (#15): `exp` is the lease's end; `borrow` is held for offline use. */
-  lse: v.optional(v.picklist(['lease', 'borrow'])),
+  lse: v.optional(v.picklist(LEASE_KINDS)),
+  /**
+   * On every grant of a floating license (#15), held or not: its slots, lease length and longest
+   * borrow (seconds), and the term's end, since `exp` is the lease's. Absent: node-locked.
+   */
+  flt: v.optional(FloatingSchema),
 })
 
+/** A floating license's settings as its grants carry them (`flt`). */
+export type FloatingClaim = v.InferOutput<typeof FloatingSchema>
 /** The signed policy a grant carries; all durations in seconds, `recheck: null` means never. */
 export type GrantPolicy = v.InferOutput<typeof GrantPolicySchema>
 /** The claims of every grant (each documented below); `rsn` says why a revocation was issued. */

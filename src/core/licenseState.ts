@@ -1,6 +1,7 @@
 /**
  * The outcomes a user can be in; `suspended` is a license the vendor paused; `deactivated` is this
- * device's seat freed (by its user, or removed by the vendor) while the license itself is fine.
+ * device's seat freed (by its user, or removed by the vendor) while the license itself is fine;
+ * `unleased` is a floating license this device holds no slot of now (#15).
  */
 export type LicenseStatus =
   | 'unlicensed'
@@ -11,6 +12,7 @@ export type LicenseStatus =
   | 'suspended'
   | 'revoked'
   | 'deactivated'
+  | 'unleased'
 
 /** What the last attempt to reach the license server found. */
 export type Connectivity = 'online' | 'offline' | 'server-error' | 'interference'
@@ -27,6 +29,7 @@ export type FeatureReason =
   | 'license_suspended'
   | 'license_revoked'
   | 'device_deactivated'
+  | 'no_lease'
   | 'no_license'
 
 export type RemediationCode =
@@ -39,6 +42,7 @@ export type RemediationCode =
   | 'contact_vendor'
   | 'retry_later'
   | 'allow_storage'
+  | 'take_lease'
 
 export interface Remediation {
   code: RemediationCode
@@ -68,4 +72,24 @@ export interface LicenseState {
   revocationReason: string | null
   /** The vendor's support page (`https:` or `mailto:`) from the signed policy, or null. */
   supportUrl: string | null
+  /** A floating license's slot as this device holds it (#15); null for a node-locked license. */
+  floating: FloatingState | null
+}
+
+/** What a device of a floating license holds, and what it may ask for; times are epoch ms. */
+export interface FloatingState {
+  /** A lease (kept while the app is open), a borrow (held for offline use), or no slot. */
+  held: 'lease' | 'borrow' | null
+  /** When the slot held ends; null when none is held. */
+  endsAt: number | null
+  /** How many devices may hold a slot at once. */
+  maxConcurrent: number
+  /** How long one lease lasts, in ms; the worker renews it at half that while the app is open. */
+  leaseLength: number
+  /** The latest end a borrow asked now may have; null when the license allows no borrowing. */
+  borrowUntilMax: number | null
+  /** The server's last word that every slot was taken, while this device holds none. */
+  allInUse: { nextFreeAt: number } | null
+  /** A borrow was given back on this device and the server will be told at the next connection. */
+  returnPending: boolean
 }

@@ -16,3 +16,17 @@ export function checksIn(claims: GrantClaims): boolean {
   if (claims.pol.recheck === null) return false
   return !(claims.status === 'revoked' && claims.rsn !== undefined && claims.rsn !== 'revoked')
 }
+
+/**
+ * For a grant of a floating license (#15), whether an app that is open now should take a lease or
+ * renew the one it holds: none is held, or the one held is half gone. A live borrow needs nothing;
+ * a suspended or revoked license is not leased (its re-check says so instead).
+ */
+export function isLeaseDue(claims: GrantClaims, now: number): boolean {
+  if (!claims.flt || claims.status !== 'active') return false
+  const endsAt = claims.exp === undefined ? null : claims.exp * 1000
+  const held = claims.lse !== undefined && endsAt !== null && now < endsAt
+  if (!held) return true
+  if (claims.lse === 'borrow') return false
+  return now >= (claims.iat * 1000 + endsAt) / 2
+}

@@ -13,6 +13,7 @@ const TEXT: Record<RemediationCode, string> = {
   contact_vendor: 'Contact the vendor about this license.',
   allow_storage:
     'This browser is not letting the app keep its license (private browsing, or storage full or turned off). Allow site storage, or use a regular window.',
+  take_lease: 'Try again: a license frees up when someone closes the app.',
   retry_later:
     'The license server is having trouble. Your app keeps working; it will check again by itself.',
 }

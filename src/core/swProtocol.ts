@@ -18,6 +18,12 @@ const ENDPOINT_NAMES = {
   telemetry: 'telemetry',
   /** A grant and a fresh proof, for the app's own online features that its server checks. */
   proof: 'proof',
+  /** Floating licenses (#15): take a lease now ("Try again"). */
+  lease: 'lease',
+  /** Floating licenses: hold a slot for offline work until `until`. */
+  borrow: 'borrow',
+  /** Floating licenses: give the slot back (a borrow early); queued while offline. */
+  giveBack: 'give-back',
 } as const
 
 /** The virtual endpoints' paths, by name. */
@@ -90,6 +96,16 @@ export type PageMessage =
    * the backoff. iOS resumes an app without any network event.
    */
   | { type: 'visible' }
+  /**
+   * The app is open (sent every so often while a floating license is in use): renew the lease
+   * when it is half gone, or take one when none is held.
+   */
+  | { type: 'in-use' }
+  /**
+   * A page is going away (`pagehide`): when no other window of the app is left, the lease goes
+   * back, so a colleague need not wait for it to lapse. A borrow is kept.
+   */
+  | { type: 'closing' }
 
 /**
  * The codes of the worker's own failures, beside the server's (`license_key_invalid`, …) that it
@@ -126,6 +142,8 @@ export const WORKER_ERROR_CODES = [
   'older_license',
   /** This device holds no license to act on. */
   'not_activated',
+  /** A lease, borrow or give-back asked of a license that is not floating (#15). */
+  'not_floating',
   /** A queued deactivation was dropped: the license it would have freed is gone from the device. */
   'deactivation_dropped',
   /** The browser does not let the worker use IndexedDB (private mode, full storage). */

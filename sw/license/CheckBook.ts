@@ -32,11 +32,22 @@ const INITIAL_CHECK_META: CheckMeta = {
   clockOffset: 0,
 }
 
+/** A floating license's slot as far as the grant cannot say (#15). */
+export interface LeaseMeta {
+  /** When the user gave a borrow back on this device, until the server has been told. */
+  borrowReturnedAt: number | null
+  /** The server's last refusal for every slot being taken, and when it came; cleared by a lease. */
+  allInUse: { nextFreeAt: number; maxConcurrent: number; at: number } | null
+}
+
+const INITIAL_LEASE_META: LeaseMeta = { borrowReturnedAt: null, allInUse: null }
+
 /** Everything the book keeps, read together: the checks, lastSeen, and whether a deactivation waits. */
 export interface CheckRecord {
   check: CheckMeta
   lastSeen: number | null
   pendingDeactivation: boolean
+  lease: LeaseMeta
 }
 
 /** A check that did not reach our server, or was not answered by it. */
@@ -70,10 +81,12 @@ export class CheckBook {
       this.#store.getMeta<Partial<CheckMeta>>('check', {}),
       this.#store.highWater(),
       this.#store.queued(),
-    ]).then(([check, highWater, queue]) => ({
+      this.#store.getMeta<Partial<LeaseMeta>>('lease', {}),
+    ]).then(([check, highWater, queue, lease]) => ({
       check: { ...INITIAL_CHECK_META, ...check },
       lastSeen: highWater.lastSeen,
       pendingDeactivation: queue.some((item) => item.kind === 'deactivate'),
+      lease: { ...INITIAL_LEASE_META, ...lease },
     }))
     this.#record.catch(() => {
       this.#record = undefined
@@ -168,6 +181,13 @@ export class CheckBook {
       lastCheckAt: now,
       lastCheckError: refusal,
     })
+  }
+
+  /** Changes what the book knows of a floating license's slot. */
+  async writeLease(patch: Partial<LeaseMeta>): Promise<void> {
+    const record = await this.read()
+    record.lease = { ...record.lease, ...patch }
+    await this.#store.setMeta('lease', record.lease)
   }
 
   async write(patch: Partial<CheckMeta>): Promise<void> {

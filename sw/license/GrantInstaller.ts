@@ -7,7 +7,7 @@ import type { StateView } from './StateView.ts'
 
 /** A grant the user asked for: by activation or deactivation (with its request's nonce), or a file. */
 export type InstallRequest =
-  { action: 'activate' | 'deactivate'; nonce: string } | { action: 'import' }
+  { action: 'activate' | 'deactivate' | 'lease'; nonce: string } | { action: 'import' }
 
 /** Installs the grant of a direct answer (activation, deactivation) or of a license file. */
 export class GrantInstaller {

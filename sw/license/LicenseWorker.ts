@@ -9,9 +9,10 @@ import { fail } from './actionResult.ts'
 import type { ActionFailure, ActionResult } from './actionResult.ts'
 import { Activation } from './Activation.ts'
 import { CheckBook } from './CheckBook.ts'
-import { DeactivationQueue } from './DeactivationQueue.ts'
+import { RequestQueue } from './RequestQueue.ts'
 import { GrantInstaller } from './GrantInstaller.ts'
 import { GrantKeeper } from './GrantKeeper.ts'
+import { LeaseHolder } from './LeaseHolder.ts'
 import { Rechecker } from './Rechecker.ts'
 import { ServerLink } from './ServerLink.ts'
 import { StateView } from './StateView.ts'
@@ -34,8 +35,9 @@ export class LicenseWorker {
   readonly #server: ServerLink
   readonly #view: StateView
   readonly #activation: Activation
-  readonly #queue: DeactivationQueue
+  readonly #queue: RequestQueue
   readonly #rechecker: Rechecker
+  readonly #leases: LeaseHolder
 
   constructor(store: LicenseStore, config: WorkerConfig) {
     this.#store = store
@@ -46,7 +48,7 @@ export class LicenseWorker {
     const server = new ServerLink(config, book)
     const view = new StateView(keeper, book, telemetry, config)
     const installer = new GrantInstaller(config.product, keeper, book, view)
-    const queue = new DeactivationQueue(store, config, { keeper, book, server, installer, view })
+    const queue = new RequestQueue(store, config, { keeper, book, server, installer, view })
     this.#telemetry = telemetry
     this.#book = book
     this.#keeper = keeper
@@ -54,7 +56,17 @@ export class LicenseWorker {
     this.#view = view
     this.#activation = new Activation(store, config, { book, server, installer })
     this.#queue = queue
-    this.#rechecker = new Rechecker(store, config, { keeper, book, server, telemetry, view, queue })
+    const leases = new LeaseHolder(store, config, { keeper, book, server, installer, view, queue })
+    this.#leases = leases
+    this.#rechecker = new Rechecker(store, config, {
+      keeper,
+      book,
+      server,
+      telemetry,
+      view,
+      queue,
+      leases,
+    })
   }
 
   /** The current state, from memory or the store; never waits for the network. */
@@ -108,6 +120,33 @@ export class LicenseWorker {
   /** Frees this device's seat; while offline the request is queued and replayed on reconnection. */
   deactivate(): Promise<ActionResult> {
     return this.#queue.deactivate()
+  }
+
+  /**
+   * Takes a floating license's lease now ("Try again"); a refusal the server explains with a signed
+   * grant (a revocation) is followed by a re-check, so the state shows it.
+   */
+  async takeLease(): Promise<ActionResult> {
+    const outcome = await this.#leases.take()
+    if (outcome.kind === 'check') await this.#rechecker.recheck()
+    return outcome.result
+  }
+
+  /** Holds a floating license's slot for offline work until `until` (epoch ms); needs the server. */
+  async borrow(until: number): Promise<ActionResult> {
+    const outcome = await this.#leases.borrow(until)
+    if (outcome.kind === 'check') await this.#rechecker.recheck()
+    return outcome.result
+  }
+
+  /** Gives a floating license's slot back; while offline it is queued, and stops here at once. */
+  giveBack(): Promise<ActionResult> {
+    return this.#queue.giveBack()
+  }
+
+  /** A window of the app is closing: the lease goes back if it was the last one. */
+  closing(windowId: string | null): Promise<void> {
+    return this.#leases.closing(windowId)
   }
 
   /** Sends queued requests in order; stops at the first that cannot get through. */

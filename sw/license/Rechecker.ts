@@ -2,8 +2,9 @@ import { SYNC_TAG, checksIn, isRecheckDue, proofNonce } from '../../src/core/ind
 import type { WorkerError } from '../../src/core/index.ts'
 import type { DeviceIdentity, LicenseStore } from '../store/LicenseStore.ts'
 import type { CheckBook } from './CheckBook.ts'
-import type { DeactivationQueue } from './DeactivationQueue.ts'
+import type { RequestQueue } from './RequestQueue.ts'
 import type { GrantKeeper, LoadedGrant } from './GrantKeeper.ts'
+import type { LeaseHolder } from './LeaseHolder.ts'
 import { readValidation } from './readValidation.ts'
 import type { ServerLink } from './ServerLink.ts'
 import type { StateView } from './StateView.ts'
@@ -18,7 +19,8 @@ interface RecheckParts {
   server: ServerLink
   telemetry: TelemetryRecorder
   view: StateView
-  queue: DeactivationQueue
+  queue: RequestQueue
+  leases: LeaseHolder
 }
 
 /** What one check sent must be answered with: a grant bound to its proof, for its product. */
@@ -89,6 +91,7 @@ export class Rechecker {
     const notBefore = reconnected ? record.check.serverRetryAt : record.check.retryAt
     if (notBefore !== null && now < notBefore) return
     const due =
+      (await this.#parts.leases.wanted()) ||
       record.check.failures > 0 ||
       isRecheckDue(loaded.claims, now) ||
       (starting && (await this.#checkAtStart(loaded, now)))
@@ -114,8 +117,13 @@ export class Rechecker {
     const before = await book.read()
     if (before.check.serverRetryAt !== null && this.#config.now() < before.check.serverRetryAt)
       return
+    // A floating license in use takes or renews its lease, which answers as a re-check does; only
+    // a refusal that a signed grant explains (revoked, suspended) goes on to validate.
+    const leased = (await this.#parts.leases.wanted())
+      ? (await this.#parts.leases.take()).kind !== 'check'
+      : false
     // A refusal of a mistimed proof teaches the server's clock; one retry then uses it.
-    if ((await this.#recheckOnce()) === 'retry') await this.#recheckOnce()
+    if (!leased && (await this.#recheckOnce()) === 'retry') await this.#recheckOnce()
     // The server answered: whatever waited for the network goes now.
     const after = await book.read()
     if (after.check.failures === 0 && after.pendingDeactivation) await queue.replay()

@@ -38,6 +38,10 @@ export class StateView {
       storeSuspect:
         loaded.kind === 'ok' &&
         (loaded.integrity === 'rolled_back' || loaded.integrity === 'last_seen_missing'),
+      lease: {
+        borrowReturnedAt: record.lease.borrowReturnedAt,
+        allInUse: record.lease.allInUse && { nextFreeAt: record.lease.allInUse.nextFreeAt },
+      },
     })
     this.#book.observeTime(record, now)
     if (loaded.kind === 'ok') await this.#telemetry.observeStatus(state.status)

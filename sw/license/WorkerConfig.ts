@@ -17,4 +17,6 @@ export interface WorkerConfig {
   /** Asks the browser to wake the worker when the network is back (Background Sync), where it can. */
   registerSync: (tag: string) => Promise<void>
   broadcast: (state: ServedLicenseState) => void
+  /** The ids of the app's open windows (tabs): a floating license's lease is held while any is. */
+  openWindows: () => Promise<string[]>
 }

@@ -84,6 +84,17 @@ export function licenseRoutes(
 
   route('GET', endpoints.telemetry, async () => json(await worker.telemetry()))
 
+  route('POST', endpoints.lease, async () => actionResponse(await worker.takeLease()))
+
+  route('POST', endpoints.borrow, async (request) => {
+    const until = (await readJsonObject(request))?.until
+    if (typeof until !== 'number' || !Number.isSafeInteger(until) || until <= 0)
+      return errorResponse('bad_request', 400)
+    return actionResponse(await worker.borrow(until))
+  })
+
+  route('POST', endpoints.giveBack, async () => actionResponse(await worker.giveBack()))
+
   route('POST', endpoints.proof, async (request) => {
     const body = await readJsonObject(request)
     const endpoint = { htm: body?.htm, htu: body?.htu }

@@ -23,7 +23,8 @@ export interface MetaRecord {
 
 export interface QueuedRequest {
   id?: number
-  kind: 'deactivate'
+  /** `give-back`: a floating license's slot (a borrow) returned while offline (#15). */
+  kind: 'deactivate' | 'give-back'
   product: string
   createdAt: number
   attempts: number

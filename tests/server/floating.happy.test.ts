@@ -61,6 +61,8 @@ describe('activating a floating license of 3 at once', () => {
       status: 'active',
       lse: 'lease',
       exp: seconds(server.clock.now() + LEASE_LENGTH),
+      // The settings and the term's end ride along: a device must know them offline, leased or not.
+      flt: { max: 3, lease: 15 * 60, borrow: 7 * 24 * 3600, end: seconds(license.termEnd ?? 0) },
     })
   })
 
@@ -135,6 +137,7 @@ describe('renewing a lease while the app is open', () => {
     const lapsed = claimsOf(grantOf(await server.validateOne(a.grant, a.device)))
     expect(lapsed.exp).toBe(seconds(server.clock.now()))
     expect(lapsed.lse).toBeUndefined()
+    expect(lapsed.flt?.max).toBe(3)
   })
 })
 

@@ -26,6 +26,7 @@ function after(
     problem: null,
     revocationReason: null,
     supportUrl: null,
+    floating: null,
     pendingDeactivation: false,
     lastCheckAt: NOW,
     lastCheckError: null,

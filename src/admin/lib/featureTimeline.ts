@@ -123,6 +123,7 @@ const REASON_TEXT: Record<FeatureReason, string> = {
   license_suspended: 'license suspended',
   license_revoked: 'license revoked',
   device_deactivated: 'device deactivated',
+  no_lease: 'no floating lease held',
   no_license: 'no license',
 }
 

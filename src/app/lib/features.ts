@@ -109,6 +109,10 @@ export function reasonText(reason: FeatureReason, state: ServedLicenseState): st
         : 'This device was deactivated. Activate it again to use this.'
     case 'no_license':
       return 'Activate a license to use this.'
+    case 'no_lease':
+      return state.connectivity === 'online'
+        ? 'Every license of your team is in use. Try again when one frees up.'
+        : 'Your team’s licenses are shared: connect to take one.'
   }
 }
 

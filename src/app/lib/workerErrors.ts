@@ -20,6 +20,7 @@ export const WORKER_ERROR_TEXT: Record<WorkerErrorCode, string> = {
     'This license file is not for this device, or was not signed by the vendor. Make a new one from this device’s request code.',
   older_license: 'This license file is not newer than the license already on this device.',
   not_activated: 'This device has no license.',
+  not_floating: 'This license is not shared by a team, so there is nothing to borrow or give back.',
   deactivation_dropped:
     'The deactivation could not be sent: this device no longer holds a license.',
   store_unavailable:

@@ -56,7 +56,12 @@ export interface WorkerHarness {
   createLicense(input?: {
     seats?: number
     recheckEvery?: string | null
+    floating?: { maxConcurrent: number; leaseLength: string; maxBorrow?: string }
   }): Promise<{ id: string; key: string }>
+  /** The app's windows the worker sees open (one by default); none: the app is closed. */
+  setWindows(ids: string[]): void
+  /** Another device's worker (its own database and key) on the same server, network and clock. */
+  peer(): LicenseWorker
   state(): Promise<ServedLicenseState>
   /** POSTs JSON to a `/_license/*` endpoint of the worker now running, as the app's page does. */
   post(path: string, body: unknown): Promise<{ status: number; body: unknown }>
@@ -78,6 +83,8 @@ export async function startWorkerHarness(
   const app = createApp(data.deps({ now: () => clocks.server }))
   const exchanges: WorkerHarness['exchanges'] = []
   let interceptor: Interceptor | null = null
+  let harnessWindows = ['window-1']
+  const peers: LeewayDb[] = []
 
   const fetchThroughHarness = async (input: RequestInfo | URL, init?: RequestInit) => {
     const path = String(input)
@@ -120,6 +127,7 @@ export async function startWorkerHarness(
     onLine: () => true,
     registerSync: async () => undefined,
     broadcast: () => undefined,
+    openWindows: async () => harnessWindows,
     ...overrides,
   }
   const manifests = new ManifestService(data.store, () => clocks.server)
@@ -169,7 +177,16 @@ export async function startWorkerHarness(
         plan: 'pro',
         seats: input.seats ?? 2,
         recheckEvery: input.recheckEvery,
+        ...(input.floating ? { floating: input.floating } : {}),
       }),
+    setWindows(ids) {
+      harnessWindows = ids
+    },
+    peer() {
+      const database = openLeewayDb(`${name}-peer-${++counter}`)
+      peers.push(database)
+      return new LicenseWorker(storeOf(database), { ...config, openWindows: async () => ['peer'] })
+    },
     state: () => harness.worker.state(),
     async post(path, body) {
       const response = await handleLicenseRequest(
@@ -185,6 +202,7 @@ export async function startWorkerHarness(
     },
     async close() {
       db.close()
+      for (const database of peers) database.close()
       await data.store.close()
       rmSync(dir, { recursive: true, force: true })
     },

@@ -1,4 +1,5 @@
 import { SYNC_TAG, proofNonce } from '../../src/core/index.ts'
+import type { QueuedRequest } from '../store/LeewayDb.ts'
 import type { LicenseStore } from '../store/LicenseStore.ts'
 import { fail } from './actionResult.ts'
 import type { ActionResult } from './actionResult.ts'
@@ -19,8 +20,17 @@ interface QueueParts {
   view: StateView
 }
 
-/** Deactivation that works offline: queued in the store, sent when the server can be reached. */
-export class DeactivationQueue {
+/** The server endpoint and the nonce-bound answer of each kind of queued request. */
+const SENT_TO: Record<QueuedRequest['kind'], { path: string; action: 'deactivate' | 'lease' }> = {
+  deactivate: { path: '/deactivate', action: 'deactivate' },
+  'give-back': { path: '/lease/release', action: 'lease' },
+}
+
+/**
+ * Requests that work offline (a deactivation, a floating license's slot given back): queued in
+ * the store, sent in order when the server can be reached.
+ */
+export class RequestQueue {
   readonly #store: LicenseStore
   readonly #config: QueueConfig
   readonly #parts: QueueParts
@@ -50,6 +60,36 @@ export class DeactivationQueue {
       return { ok: true, state, queued: true }
     }
     return { ok: true, state }
+  }
+
+  /**
+   * Gives a floating license's slot back (#15): at once on this device, and to the server now or,
+   * while offline, at the next connection. The grant it held stops counting here and now.
+   */
+  async giveBack(): Promise<ActionResult> {
+    const loaded = await this.#parts.keeper.load()
+    if (loaded.kind !== 'ok') return fail(409, 'not_activated')
+    if (!loaded.claims.flt) return fail(409, 'not_floating')
+    if (loaded.claims.lse === 'borrow')
+      await this.#parts.book.writeLease({ borrowReturnedAt: this.#config.now() })
+    await this.#store.enqueue({
+      kind: 'give-back',
+      product: this.#config.product,
+      createdAt: this.#config.now(),
+    })
+    this.#parts.book.invalidate()
+    await this.replay()
+    const state = await this.#parts.view.current()
+    if (state.floating?.returnPending) {
+      await this.#config.registerSync(SYNC_TAG).catch(() => undefined)
+      return { ok: true, state, queued: true }
+    }
+    return { ok: true, state }
+  }
+
+  /** Whether a slot given back waits in the queue for the server. */
+  async givingBack(): Promise<boolean> {
+    return (await this.#store.queued()).some((item) => item.kind === 'give-back')
   }
 
   /** Sends queued requests in order, one replay at a time; stops at the first that cannot get through. */
@@ -83,14 +123,12 @@ export class DeactivationQueue {
         continue
       }
       const device = await this.#store.device()
-      const proof = await server.prove(loaded.claims, device, server.endpoint('/deactivate'))
-      const answer = await server.call('/deactivate', { grant: loaded.stored.grant, proof })
+      const { path, action } = SENT_TO[item.kind]
+      const proof = await server.prove(loaded.claims, device, server.endpoint(path))
+      const answer = await server.call(path, { grant: loaded.stored.grant, proof })
       if (answer.kind === 'ok') {
         const nonce = await proofNonce(proof)
-        const installed = await installer.install(answer.body, device, {
-          action: 'deactivate',
-          nonce,
-        })
+        const installed = await installer.install(answer.body, device, { action, nonce })
         if (!installed.ok) {
           // Not our server's answer: the seat may still be taken, so the request stays queued.
           await this.#store.countAttempt(item.id)
@@ -106,6 +144,8 @@ export class DeactivationQueue {
         await book.write({ lastCheckError: { code: answer.code, detail: answer.message } })
       }
       await this.#store.dequeue(item.id)
+      // The server has the slot back (or will never hold it): the grant it answered says so.
+      if (item.kind === 'give-back') await book.writeLease({ borrowReturnedAt: null })
     }
     book.invalidate()
     await view.publish()
