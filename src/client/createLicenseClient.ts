@@ -7,6 +7,7 @@ import type {
 } from '../core/index.ts'
 import { forwardOnlineEvents } from './forwardOnlineEvents.ts'
 import { forwardVisibleEvents } from './forwardVisibleEvents.ts'
+import { keepLeaseInUse } from './keepLeaseInUse.ts'
 import { LicenseActions } from './licenseActions.ts'
 import type { ActionOutcome } from './licenseActions.ts'
 import { LicenseStateStore } from './licenseStore.ts'
@@ -53,6 +54,12 @@ export interface LicenseClient {
   recheck(): Promise<ActionOutcome>
   requestCode(deviceName?: string): Promise<RequestCodeResponse>
   importLicenseFile(licenseFile: string): Promise<ActionOutcome>
+  /** A floating license (#15): takes a lease now ("Try again" when all were in use). */
+  takeLease(): Promise<ActionOutcome>
+  /** A floating license: holds a slot for offline work until `until` (epoch ms). */
+  borrow(until: number): Promise<ActionOutcome>
+  /** A floating license: gives the slot back now; while offline, at the next connection (`queued`). */
+  giveBack(): Promise<ActionOutcome>
   proof(endpoint: ProofEndpoint): Promise<HolderProofResponse | null>
   telemetry(): Promise<boolean>
   setTelemetry(optIn: boolean): Promise<boolean>
@@ -96,9 +103,11 @@ export function createLicenseClient(options: LicenseClientOptions = {}): License
       navigator.serviceWorker.addEventListener('controllerchange', refreshOnControl)
       const stopOnline = forwardOnlineEvents()
       const stopVisible = forwardVisibleEvents()
+      const stopLease = keepLeaseInUse(license)
       stopForwarding = () => {
         stopOnline()
         stopVisible()
+        stopLease()
         navigator.serviceWorker.removeEventListener('controllerchange', refreshOnControl)
       }
     },
@@ -129,6 +138,9 @@ export function createLicenseClient(options: LicenseClientOptions = {}): License
     recheck: () => actions.recheck(),
     requestCode: (deviceName) => actions.requestCode(deviceName),
     importLicenseFile: (licenseFile) => actions.importLicenseFile(licenseFile),
+    takeLease: () => actions.takeLease(),
+    borrow: (until) => actions.borrow(until),
+    giveBack: () => actions.giveBack(),
     proof: (endpoint) => actions.proof(endpoint),
     telemetry: () => actions.telemetry(),
     setTelemetry: (optIn) => actions.setTelemetry(optIn),

@@ -63,6 +63,21 @@ export class LicenseActions {
     return this.#post(this.#endpoints.deactivate, {})
   }
 
+  /** Takes a floating license's lease now. */
+  takeLease(): Promise<ActionOutcome> {
+    return this.#post(this.#endpoints.lease, {})
+  }
+
+  /** Holds a floating license's slot for offline work until `until` (epoch ms). */
+  borrow(until: number): Promise<ActionOutcome> {
+    return this.#post(this.#endpoints.borrow, { until })
+  }
+
+  /** Gives a floating license's slot back; while offline it is queued (`queued: true`). */
+  giveBack(): Promise<ActionOutcome> {
+    return this.#post(this.#endpoints.giveBack, {})
+  }
+
   /** Records the user's telemetry choice; whether the worker took it. */
   async setTelemetry(optIn: boolean): Promise<boolean> {
     const response = await this.#fetch(this.#endpoints.telemetry, {

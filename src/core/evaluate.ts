@@ -203,9 +203,14 @@ export function evaluate(input: EvaluateInput): LicenseState {
       return withRemediation(state, [step], connectivity === 'online')
     }
     if (held === 'borrow' && expiresAt !== null) {
-      // A borrow is the vendor's leave to work offline until its end: the window holds that long.
-      state.nextCheckAt = Math.max(recheckDue ?? expiresAt, expiresAt)
-      state.graceEndsAt = Math.max(graceEndsAt ?? expiresAt, expiresAt)
+      // A borrow is the vendor's leave to work offline until its end, and not a moment after.
+      state.nextCheckAt = expiresAt
+      state.graceEndsAt = expiresAt
+    } else if (expiresAt !== null) {
+      // A lease is due for renewal at half its length; whatever the window, nothing outlives it.
+      const renewAt = verifiedAt + (expiresAt - verifiedAt) / 2
+      state.nextCheckAt = Math.min(recheckDue ?? renewAt, renewAt)
+      state.graceEndsAt = Math.min(graceEndsAt ?? expiresAt, expiresAt)
     }
   }
 

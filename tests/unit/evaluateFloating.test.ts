@@ -44,6 +44,16 @@ describe('a lease', () => {
     })
     // The term's end comes from `flt`, not from the lease's `exp`.
     expect(state.termEndsAt).toBe(TERM_END)
+    // Due for renewal at half its length, and nothing of it outlives it, whatever the window.
+    expect(state.nextCheckAt).toBe(ISSUED_AT + 7.5 * MINUTE)
+    expect(state.graceEndsAt).toBe(ISSUED_AT + 15 * MINUTE)
+  })
+
+  it('not renewed past its half (offline) is in grace until its end, then all of it stops', () => {
+    const state = evaluateAt(floatingGrant(), ISSUED_AT + 10 * MINUTE)
+    expect(state.status).toBe('grace')
+    expect(state.features.templates).toBe(true)
+    expect(evaluateAt(floatingGrant(), ISSUED_AT + 15 * MINUTE).status).toBe('unleased')
   })
 
   it('once lapsed takes even `always` features, keeping critical ones for keepCritical', () => {
@@ -97,6 +107,8 @@ describe('a borrow for a 3-day trip', () => {
     expect(state.floating?.held).toBe('borrow')
     expect(state.reasons.templates).toBe('ok')
     expect(state.reasons['share.link']).toBe('needs_connection')
+    // What the panel shows as "offline until": the borrow's end, not the grace a lease would have.
+    expect(state.graceEndsAt).toBe(borrowEnd)
   })
 
   it('ends with the borrow', () => {

@@ -151,3 +151,54 @@ describe('no license service', () => {
     expect(gate(null, 'notes.edit', 'silent').allowed).toBe(false)
   })
 })
+
+describe('a floating license (#15)', () => {
+  const flt = { max: 3, lease: 15 * 60, borrow: 7 * 86_400 }
+  const leased = demoGrant({ flt, lse: 'lease', exp: (ISSUED_AT + 15 * MINUTE) / SECOND })
+
+  it('all in use: says how many, until when at the latest, and what still works', () => {
+    const now = ISSUED_AT + 30 * MINUTE
+    const nextFreeAt = ISSUED_AT + 40 * MINUTE
+    const state = served({
+      grant: leased,
+      now,
+      connectivity: 'online',
+      lease: { allInUse: { nextFreeAt } },
+    })
+    expect(statusLabel(state)).toBe('all in use')
+    const message = statusMessage(state, now)
+    expect(message.tone).toBe('warn')
+    expect(message.text).toMatch(
+      /^All 3 licenses are in use; one frees up when someone closes the app, at the latest at .+\. Your notes are still here to read\. Export keeps working until .+, so you can take your notes with you\.$/,
+    )
+  })
+
+  it('offline without a lease: says the licenses are shared and how to get one', () => {
+    const now = ISSUED_AT + 30 * MINUTE
+    const state = served({ grant: leased, now })
+    expect(statusLabel(state)).toBe('no license held')
+    expect(statusMessage(state, now).text).toContain(
+      'Your team shares 3 licenses, and this device holds none while it cannot reach the license server.',
+    )
+  })
+
+  it('borrowed: the chip says so, and the line names the end and how to give it back', () => {
+    const now = ISSUED_AT + HOUR
+    const borrowEnd = ISSUED_AT + 3 * DAY
+    const state = served({ grant: { ...leased, lse: 'borrow', exp: borrowEnd / SECOND }, now })
+    expect(statusLabel(state)).toBe('borrowed')
+    expect(statusMessage(state, now).detail).toBe(
+      `This device has borrowed one of your team's 3 licenses until ${formatMoment(borrowEnd, now)}: everything works offline until then. Give it back early in the license panel.`,
+    )
+  })
+
+  it('given back offline: says the team gets it at the next connection', () => {
+    const now = ISSUED_AT + DAY
+    const borrowed = { ...leased, lse: 'borrow' as const, exp: (ISSUED_AT + 3 * DAY) / SECOND }
+    const state = served({ grant: borrowed, now, lease: { borrowReturnedAt: now } })
+    expect(statusLabel(state)).toBe('given back')
+    expect(statusMessage(state, now).text).toContain(
+      'You gave the borrowed license back; your team gets it as soon as this device is online.',
+    )
+  })
+})

@@ -1,5 +1,5 @@
 import type { WorkerError } from 'leeway/core'
-import { formatTime } from './format.ts'
+import { formatTime, latestAt } from './format.ts'
 import { workerErrorText } from './workerErrors.ts'
 
 /** What the user reads when activation fails, and whether to offer offline activation. */
@@ -33,6 +33,15 @@ export function activationError(error: WorkerError): ActivationError {
             ? `All ${seats} seats of this license are in use.`
             : 'All seats of this license are in use.',
         'To free one, open Leeway Notes on a device you no longer use and choose “Deactivate this device” in its license panel (it works offline too), or ask your vendor to remove a device. Then try again.',
+      )
+    }
+    case 'all_leases_in_use': {
+      const details = error.details && 'nextFreeAt' in error.details ? error.details : undefined
+      return plain(
+        details
+          ? `${details.maxConcurrent === 1 ? 'The one license of your team is' : `All ${details.maxConcurrent} licenses of your team are`} in use; one frees up when someone closes Leeway Notes, ${latestAt(details.nextFreeAt)}.`
+          : 'All licenses of your team are in use.',
+        'This device has not taken a license: try again in a moment, or ask a colleague who is done to close the app.',
       )
     }
     case 'product_mismatch':

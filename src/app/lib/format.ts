@@ -30,6 +30,13 @@ export function formatMoment(ms: number, now: number = Date.now()): string {
   return sameDay(ms, now) ? `today at ${formatTime(ms)}` : formatDay(ms, now)
 }
 
+/** The latest a slot frees: "at the latest at 14:35", or "at the latest on Tue 3 Dec". */
+export function latestAt(ms: number, now: number = Date.now()): string {
+  return sameDay(ms, now)
+    ? `at the latest at ${formatTime(ms)}`
+    : `at the latest on ${formatDay(ms, now)}`
+}
+
 /** A full date and time: "Tue 3 Dec 2024, 14:05". */
 export function formatDateTime(ms: number): string {
   return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(ms)

@@ -1,7 +1,7 @@
 import type { ServedLicenseState } from 'leeway/core'
 import { capitalized, featuresWhere, listWords, planName } from './features.ts'
 import type { FeatureInfo } from './features.ts'
-import { formatDay, formatDuration, formatLeft, formatMoment } from './format.ts'
+import { formatDay, formatDuration, formatLeft, formatMoment, latestAt } from './format.ts'
 import type { ServiceProblem } from './serviceProblem.ts'
 
 export type Tone = 'ok' | 'info' | 'warn' | 'error'
@@ -17,7 +17,9 @@ export interface StatusMessage {
 export function statusMessage(state: ServedLicenseState, now: number = Date.now()): StatusMessage {
   const detail = state.pendingDeactivation
     ? 'Deactivation of this device is waiting for a connection; it completes as soon as you are online.'
-    : null
+    : state.floating?.held === 'borrow' && state.floating.endsAt !== null
+      ? `This device has borrowed ${state.floating.maxConcurrent === 1 ? "your team's one license" : `one of your team's ${state.floating.maxConcurrent} licenses`} until ${formatMoment(state.floating.endsAt, now)}: everything works offline until then. Give it back early in the license panel.`
+      : null
   const message = (tone: Tone, text: string): StatusMessage => ({ tone, text, detail })
   // "on Tue 3 Dec", or "today".
   const onDay = (ms: number) => {
@@ -189,6 +191,31 @@ export function statusMessage(state: ServedLicenseState, now: number = Date.now(
       )
     }
 
+    case 'unleased': {
+      // A floating license: the team's slots are shared, and this device holds none right now.
+      const floating = state.floating
+      const kept = keptLine()
+      const notes = kept
+        ? ` Your notes are still here to read. ${kept}`
+        : ' Your notes are still here to read.'
+      if (floating?.returnPending)
+        return message(
+          'info',
+          `You gave the borrowed license back; your team gets it as soon as this device is online.${notes}`,
+        )
+      if (floating?.allInUse)
+        return message(
+          'warn',
+          `${floating.maxConcurrent === 1 ? 'The one license of your team is' : `All ${floating.maxConcurrent} licenses are`} in use; one frees up when someone closes the app, ${latestAt(floating.allInUse.nextFreeAt, now)}.${notes}`,
+        )
+      if (state.connectivity === 'online')
+        return message('info', 'Taking one of your team’s licenses…')
+      return message(
+        'warn',
+        `Your team shares ${floating ? `${floating.maxConcurrent} licenses` : 'its licenses'}, and this device holds none while it cannot reach the license server.${notes} Connect to take one, or borrow one before you go offline next time.`,
+      )
+    }
+
     case 'deactivated': {
       // Not a fault of anyone's: a freed seat, said plainly, with the one way back.
       const on = state.verifiedAt === null ? '' : ` ${onDay(state.verifiedAt)}`
@@ -238,6 +265,11 @@ export function statusLabel(state: ServedLicenseState): string {
       return 'grace period'
     case 'limited':
       return 'limited mode'
+    case 'unleased':
+      if (state.floating?.allInUse) return 'all in use'
+      return state.floating?.returnPending ? 'given back' : 'no license held'
+    case 'active':
+      return state.floating?.held === 'borrow' ? 'borrowed' : 'active'
     default:
       return state.status
   }

@@ -12,6 +12,7 @@ export interface NewLicense {
   termEnd?: number
   recheckEvery?: string | null
   grace?: string
+  floating?: { maxConcurrent: number; leaseLength: string; maxBorrow?: string }
 }
 
 /** Short windows, so a test sees a whole cycle in seconds: re-check due at 2 s, grace from 4 s to 8 s. */
@@ -61,6 +62,14 @@ export class AdminClient {
   async devices(licenseId: string): Promise<{ id: string; state: string }[]> {
     const body = (await this.#send('GET', `/licenses/${licenseId}/devices`)) as {
       items: { id: string; state: string }[]
+    }
+    return body.items
+  }
+
+  /** Who holds the slots of a floating license now. */
+  async leases(licenseId: string): Promise<{ deviceId: string; kind: string; endsAt: number }[]> {
+    const body = (await this.#send('GET', `/licenses/${licenseId}/leases`)) as {
+      items: { deviceId: string; kind: string; endsAt: number }[]
     }
     return body.items
   }
