@@ -27,7 +27,7 @@ export async function licenseCommand(
               : isoDuration(values['recheck-every'], '--recheck-every'),
           grace: isoDuration(values.grace, '--grace') ?? null,
           note: values.note ?? null,
-          floating: floatingOf(values),
+          ...floatingOf(values),
         },
         cliActor(),
       )
@@ -77,17 +77,27 @@ export async function licenseCommand(
   }
 }
 
-/** `--floating N --lease D [--max-borrow D]`, all or none of the first two. */
-function floatingOf(values: CliValues): FloatingSettings | null {
+/**
+ * `--floating N --lease D [--max-borrow D]`, all or none of the first two; `--floating 0` for a
+ * node-locked license on a plan the manifest makes floating. None: as the plan says.
+ */
+function floatingOf(values: CliValues): { floating?: FloatingSettings | null } {
   if (values.floating === undefined) {
     if (values.lease !== undefined || values['max-borrow'] !== undefined)
       throw new UsageError('--lease and --max-borrow need --floating N')
-    return null
+    return {}
+  }
+  if (values.floating === '0') {
+    if (values.lease !== undefined || values['max-borrow'] !== undefined)
+      throw new UsageError('--floating 0 (node-locked) takes no --lease or --max-borrow')
+    return { floating: null }
   }
   return {
-    maxConcurrent: wholeNumber(values.floating, '--floating'),
-    leaseLength: required(isoDuration(values.lease, '--lease'), '--lease'),
-    maxBorrow: isoDuration(values['max-borrow'], '--max-borrow') ?? null,
+    floating: {
+      maxConcurrent: wholeNumber(values.floating, '--floating'),
+      leaseLength: required(isoDuration(values.lease, '--lease'), '--lease'),
+      maxBorrow: isoDuration(values['max-borrow'], '--max-borrow') ?? null,
+    },
   }
 }
 

@@ -19,6 +19,7 @@ Usage: leeway <command> [options]       (every command takes --data DIR, default
                  [--floating N --lease DURATION [--max-borrow DURATION]]
                                          --floating N: N devices at once, each on a lease of
                                          --lease (e.g. PT15M), borrowing up to --max-borrow (P7D)
+                                         (default: as the plan says in the manifest; 0: node-locked)
   license list [--limit N] [--cursor C]
   license show ID
   license revoke|suspend|reinstate ID [--reason TEXT]

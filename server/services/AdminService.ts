@@ -56,7 +56,12 @@ export class AdminService {
     if (typeof input.recheckEvery === 'string' && parseDuration(input.recheckEvery) === 0) {
       throw new Refusal('bad_request', 'recheckEvery: must be longer than zero (or null for never)')
     }
-    const floating = checkFloating(input.floating ?? null, input.recheckEvery)
+    // Not given: as the plan says (a plan sold to teams floats); null: node-locked whatever the plan.
+    const planFloating = product.plans[input.plan]?.floating ?? null
+    const floating = checkFloating(
+      input.floating === undefined ? planFloating : input.floating,
+      input.recheckEvery,
+    )
     const now = this.#now()
     const key = generateLicenseKey()
     const normalized = normalizeLicenseKey(key)

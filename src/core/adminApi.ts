@@ -23,7 +23,10 @@ export interface NewLicenseInput {
   recheckEvery?: string | null
   grace?: string | null
   note?: string | null
-  /** Makes the license floating (#15): `seats` devices may register, `maxConcurrent` use it at once. */
+  /**
+   * Makes the license floating (#15): `seats` devices may register, `maxConcurrent` use it at once.
+   * Absent: as its plan says in the manifest (`plans.*.floating`); null: node-locked whatever the plan.
+   */
   floating?: FloatingSettings | null
 }
 

@@ -30,7 +30,40 @@ const FeatureSchema = v.strictObject({
 const ProductSchema = v.strictObject({
   name: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
   features: v.record(id('feature name'), FeatureSchema),
-  plans: v.record(id('plan name'), v.strictObject({ features: v.array(id('feature name')) })),
+  plans: v.record(
+    id('plan name'),
+    v.strictObject({
+      features: v.array(id('feature name')),
+      // A plan sold to teams: its licenses float by default (#15, docs/floating.md).
+      floating: v.optional(
+        v.strictObject({
+          maxConcurrent: v.pipe(
+            v.number('must be a number'),
+            v.safeInteger('must be a whole number'),
+            v.minValue(1, 'must be at least 1'),
+          ),
+          leaseLength: v.pipe(
+            duration,
+            v.check(
+              (value) => !isDuration(value) || parseDuration(value) > 0,
+              'must be longer than zero',
+            ),
+          ),
+          maxBorrow: v.optional(
+            v.nullable(
+              v.pipe(
+                duration,
+                v.check(
+                  (value) => !isDuration(value) || parseDuration(value) > 0,
+                  'must be longer than zero',
+                ),
+              ),
+            ),
+          ),
+        }),
+      ),
+    }),
+  ),
   // A zero recheck would sign grants whose `pol.recheck` fails the grant schema on every device.
   recheckEvery: v.pipe(
     duration,

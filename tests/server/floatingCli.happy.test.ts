@@ -88,3 +88,38 @@ describe('leeway license create --floating 3 --lease PT15M --max-borrow P7D', ()
     expect(await server.data.store.counts()).toEqual(before)
   })
 })
+
+describe('leeway license create --floating 0', () => {
+  it('makes a node-locked license, and refuses lease settings beside it', async () => {
+    const created = await leeway(
+      'license',
+      'create',
+      '--product',
+      'notes',
+      '--plan',
+      'pro',
+      '--seats',
+      '2',
+      '--floating',
+      '0',
+    )
+    expect(created.code, created.err).toBe(0)
+    expect((JSON.parse(created.out) as CreatedLicense).floating ?? null).toBeNull()
+    const refused = await leeway(
+      'license',
+      'create',
+      '--product',
+      'notes',
+      '--plan',
+      'pro',
+      '--seats',
+      '2',
+      '--floating',
+      '0',
+      '--lease',
+      'PT15M',
+    )
+    expect(refused.code).toBe(2)
+    expect(refused.err).toContain('--floating 0 (node-locked) takes no --lease or --max-borrow')
+  })
+})
