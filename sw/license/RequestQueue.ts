@@ -1,4 +1,5 @@
 import { SYNC_TAG, proofNonce } from '../../src/core/index.ts'
+import type { ServedLicenseState } from '../../src/core/index.ts'
 import type { QueuedRequest } from '../store/LeewayDb.ts'
 import type { LicenseStore } from '../store/LicenseStore.ts'
 import { fail } from './actionResult.ts'
@@ -47,19 +48,7 @@ export class RequestQueue {
   async deactivate(): Promise<ActionResult> {
     const loaded = await this.#parts.keeper.load()
     if (loaded.kind !== 'ok') return fail(409, 'not_activated')
-    await this.#store.enqueue({
-      kind: 'deactivate',
-      product: this.#config.product,
-      createdAt: this.#config.now(),
-    })
-    this.#parts.book.invalidate()
-    await this.replay()
-    const state = await this.#parts.view.current()
-    if (state.pendingDeactivation) {
-      await this.#config.registerSync(SYNC_TAG).catch(() => undefined)
-      return { ok: true, state, queued: true }
-    }
-    return { ok: true, state }
+    return this.#sendOrQueue('deactivate', (state) => state.pendingDeactivation)
   }
 
   /**
@@ -72,19 +61,25 @@ export class RequestQueue {
     if (!loaded.claims.flt) return fail(409, 'not_floating')
     if (loaded.claims.lse === 'borrow')
       await this.#parts.book.writeLease({ borrowReturnedAt: this.#config.now() })
+    return this.#sendOrQueue('give-back', (state) => state.floating?.returnPending === true)
+  }
+
+  /** Queues a request and sends the queue; `waiting` tells from the state whether it is still queued. */
+  async #sendOrQueue(
+    kind: QueuedRequest['kind'],
+    waiting: (state: ServedLicenseState) => boolean,
+  ): Promise<ActionResult> {
     await this.#store.enqueue({
-      kind: 'give-back',
+      kind,
       product: this.#config.product,
       createdAt: this.#config.now(),
     })
     this.#parts.book.invalidate()
     await this.replay()
     const state = await this.#parts.view.current()
-    if (state.floating?.returnPending) {
-      await this.#config.registerSync(SYNC_TAG).catch(() => undefined)
-      return { ok: true, state, queued: true }
-    }
-    return { ok: true, state }
+    if (!waiting(state)) return { ok: true, state }
+    await this.#config.registerSync(SYNC_TAG).catch(() => undefined)
+    return { ok: true, state, queued: true }
   }
 
   /** Whether a slot given back waits in the queue for the server. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readJson, startTestServer } from './helpers/testServer.ts'
 import type { TestServer } from './helpers/testServer.ts'
-import type { LicenseView, Manifest } from '../../src/core/index.ts'
+import type { CreatedLicense, Manifest } from '../../src/core/index.ts'
 
 // A plan sold to teams floats by default (#15): `plans.team.floating` in the manifest gives the
 // settings of each license created on it, unless the vendor says otherwise for one license.
@@ -26,14 +26,14 @@ afterAll(async () => {
   await server.close()
 })
 
-async function create(body: Record<string, unknown>): Promise<LicenseView> {
+async function create(body: Record<string, unknown>): Promise<CreatedLicense> {
   const response = await server.admin('POST', '/licenses', {
     product: 'notes',
     seats: 20,
     ...body,
   })
   expect(response.status).toBe(201)
-  return readJson<LicenseView>(response)
+  return readJson<CreatedLicense>(response)
 }
 
 describe('a plan with floating settings in the manifest', () => {
