@@ -126,11 +126,12 @@ export function leaseRefusal(
 ): Refusal {
   switch (outcome.reason) {
     case 'all_leases_in_use': {
-      const { maxConcurrent, nextFreeAt } = outcome
+      const { maxConcurrent, nextFreeAt, waitingAhead } = outcome
+      const line = waitingAhead === 0 ? '' : `; ${waitingAhead} in line before this device`
       return new Refusal(
         'all_leases_in_use',
-        `all ${maxConcurrent} licenses are in use; one frees up when someone closes the app, at the latest at ${new Date(nextFreeAt).toISOString()}`,
-        { maxConcurrent, nextFreeAt },
+        `all ${maxConcurrent} licenses are in use; one frees up when someone closes the app, at the latest at ${new Date(nextFreeAt).toISOString()}${line}`,
+        { maxConcurrent, nextFreeAt, waitingAhead },
       )
     }
     case 'not_floating':

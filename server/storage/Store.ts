@@ -78,12 +78,16 @@ export interface LeaseRequest {
   endsAt: number
 }
 
-/** Every slot of a floating license is held; the earliest live lease ends at `nextFreeAt`. */
+/**
+ * Every slot of a floating license is held (or promised to devices in line before this one); the
+ * earliest live lease ends at `nextFreeAt`; `waitingAhead` devices are in line before this one.
+ */
 export interface LeasesInUse {
   ok: false
   reason: 'all_leases_in_use'
   maxConcurrent: number
   nextFreeAt: number
+  waitingAhead: number
 }
 
 export type LeaseOutcome =

@@ -195,6 +195,20 @@ const migrations: Record<string, Migration> = {
         .execute()
     },
   },
+  // Floating licenses (#15): the devices waiting in line for a slot, first come first served. A
+  // wait counts while its device keeps asking (seen_at), so a closed app leaves the line by itself.
+  '0009_lease_waits': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('lease_waits')
+        .addColumn('license_id', 'text', (c) => c.notNull().references('licenses.id'))
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('since', 'bigint', (c) => c.notNull())
+        .addColumn('seen_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('lease_waits_pk', ['license_id', 'device_id'])
+        .execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = {

@@ -129,6 +129,16 @@ export interface LeaseTable {
   ends_at: number
 }
 
+/** A device waiting in line for a slot of a floating license; it counts while `seen_at` is recent. */
+export interface LeaseWaitTable {
+  license_id: string
+  device_id: string
+  /** When it joined the line: the order of service. */
+  since: number
+  /** When it last asked; a wait not renewed within LEASE_WAIT_TTL_MS has left the line. */
+  seen_at: number
+}
+
 /**
  * One admin action (create, status change, renewal, device removal, ending a floating license's
  * lease, manifest publish or rollback, key rotation), written in the transaction of the action itself: an action without its entry
@@ -161,5 +171,6 @@ export interface Database {
   telemetry_daily: TelemetryDailyTable
   telemetry_markers: TelemetryMarkerTable
   leases: LeaseTable
+  lease_waits: LeaseWaitTable
   admin_audit: AdminAuditTable
 }

@@ -71,8 +71,11 @@ export type ConflictReason =
  */
 export interface ApiErrorDetailsByCode {
   seat_limit_reached: { seats: number }
-  /** `nextFreeAt` (epoch ms): the earliest end of a live lease; a slot may free sooner on release. */
-  all_leases_in_use: { maxConcurrent: number; nextFreeAt: number }
+  /**
+   * `nextFreeAt` (epoch ms): the earliest end of a live lease; a slot may free sooner on release.
+   * `waitingAhead`: devices in line before this one, which get the next free slots first.
+   */
+  all_leases_in_use: { maxConcurrent: number; nextFreeAt: number; waitingAhead: number }
   /** The product the key is a license for. */
   product_mismatch: { product: string }
   rate_limited: { retryAfterSeconds: number }

@@ -38,8 +38,8 @@ export interface LeaseFacts {
    * yet been told: the borrow stops here and now, whatever its grant says.
    */
   borrowReturnedAt?: number | null
-  /** The server's last refusal of a lease because every slot was taken. */
-  allInUse?: { nextFreeAt: number } | null
+  /** The server's last refusal of a lease because every slot was taken, and this device's place in line. */
+  allInUse?: { nextFreeAt: number; waitingAhead: number } | null
 }
 
 const second = 1000

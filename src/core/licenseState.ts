@@ -88,8 +88,11 @@ export interface FloatingState {
   leaseLength: number
   /** The latest end a borrow asked now may have; null when the license allows no borrowing. */
   borrowUntilMax: number | null
-  /** The server's last word that every slot was taken, while this device holds none. */
-  allInUse: { nextFreeAt: number } | null
+  /**
+   * The server's last word that every slot was taken, while this device holds none: the latest a
+   * slot frees, and how many devices are in line before this one (0: it is next).
+   */
+  allInUse: { nextFreeAt: number; waitingAhead: number } | null
   /** A borrow was given back on this device and the server will be told at the next connection. */
   returnPending: boolean
 }

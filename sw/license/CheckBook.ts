@@ -37,7 +37,7 @@ export interface LeaseMeta {
   /** When the user gave a borrow back on this device, until the server has been told. */
   borrowReturnedAt: number | null
   /** The server's last refusal for every slot being taken, and when it came; cleared by a lease. */
-  allInUse: { nextFreeAt: number; maxConcurrent: number; at: number } | null
+  allInUse: { nextFreeAt: number; maxConcurrent: number; waitingAhead: number; at: number } | null
 }
 
 const INITIAL_LEASE_META: LeaseMeta = { borrowReturnedAt: null, allInUse: null }

@@ -31,8 +31,9 @@ export type LeaseOutcome =
   | { kind: 'held'; result: ActionResult }
   | { kind: 'refused' | 'unreachable' | 'check'; result: ActionResult }
 
-// After "all in use", an open app asks again on its own at most this often; "Try again" any time.
-const ALL_IN_USE_RETRY_MS = 60_000
+// After "all in use", an open app asks again on its own at most this often, which also keeps its
+// place in line (the server drops a wait not renewed within 3 minutes); "Try again" any time.
+const ALL_IN_USE_RETRY_MS = 50_000
 // How long a closing page waits before counting the windows left: a reload's new page opens by then.
 const CLOSING_GRACE_MS = 1_500
 
@@ -139,11 +140,19 @@ export class LeaseHolder {
         ...(details ? { details } : {}),
       }
       if (code === 'all_leases_in_use' && details && 'nextFreeAt' in details) {
-        const { nextFreeAt, maxConcurrent } = details as {
+        const { nextFreeAt, maxConcurrent, waitingAhead } = details as {
           nextFreeAt: number
           maxConcurrent: number
+          waitingAhead?: number
         }
-        await book.writeLease({ allInUse: { nextFreeAt, maxConcurrent, at: this.#config.now() } })
+        await book.writeLease({
+          allInUse: {
+            nextFreeAt,
+            maxConcurrent,
+            waitingAhead: waitingAhead ?? 0,
+            at: this.#config.now(),
+          },
+        })
         await view.publish()
         return { kind: 'refused', result }
       }

@@ -40,7 +40,10 @@ export class StateView {
         (loaded.integrity === 'rolled_back' || loaded.integrity === 'last_seen_missing'),
       lease: {
         borrowReturnedAt: record.lease.borrowReturnedAt,
-        allInUse: record.lease.allInUse && { nextFreeAt: record.lease.allInUse.nextFreeAt },
+        allInUse: record.lease.allInUse && {
+          nextFreeAt: record.lease.allInUse.nextFreeAt,
+          waitingAhead: record.lease.allInUse.waitingAhead,
+        },
       },
     })
     this.#book.observeTime(record, now)

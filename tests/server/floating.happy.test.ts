@@ -78,7 +78,11 @@ describe('activating a floating license of 3 at once', () => {
       409,
       'all_leases_in_use',
     )
-    expect(refusal.error.details).toEqual({ maxConcurrent: 3, nextFreeAt: first + LEASE_LENGTH })
+    expect(refusal.error.details).toEqual({
+      maxConcurrent: 3,
+      nextFreeAt: first + LEASE_LENGTH,
+      waitingAhead: 0,
+    })
     expect(await server.data.store.findDevice(license.id, fourth.id)).toBeUndefined()
     expect(await liveLeases(server, license.id)).toHaveLength(3)
   })
@@ -171,7 +175,7 @@ describe('borrowing for a 3-day trip on a license of 1 at once', () => {
       409,
       'all_leases_in_use',
     )
-    expect(refusal.error.details).toEqual({ maxConcurrent: 1, nextFreeAt: until })
+    expect(refusal.error.details).toEqual({ maxConcurrent: 1, nextFreeAt: until, waitingAhead: 0 })
 
     server.clock.advance(DAY)
     await server.activateOk(license.key, colleague)

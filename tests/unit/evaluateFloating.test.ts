@@ -78,10 +78,10 @@ describe('a lease', () => {
     const nextFreeAt = ISSUED_AT + 40 * MINUTE
     const state = evaluateAt(floatingGrant(), ISSUED_AT + 30 * MINUTE, {
       connectivity: 'online',
-      lease: { allInUse: { nextFreeAt } },
+      lease: { allInUse: { nextFreeAt, waitingAhead: 0 } },
     })
     expect(state.status).toBe('unleased')
-    expect(state.floating?.allInUse).toEqual({ nextFreeAt })
+    expect(state.floating?.allInUse).toEqual({ nextFreeAt, waitingAhead: 0 })
     expect(state.remediation.map((step) => step.code)).toEqual(['take_lease'])
   })
 

@@ -163,13 +163,26 @@ describe('a floating license (#15)', () => {
       grant: leased,
       now,
       connectivity: 'online',
-      lease: { allInUse: { nextFreeAt } },
+      lease: { allInUse: { nextFreeAt, waitingAhead: 0 } },
     })
     expect(statusLabel(state)).toBe('all in use')
     const message = statusMessage(state, now)
     expect(message.tone).toBe('warn')
     expect(message.text).toMatch(
-      /^All 3 licenses are in use; one frees up when someone closes the app, at the latest at .+\. Your notes are still here to read\. Export keeps working until .+, so you can take your notes with you\.$/,
+      /^All 3 licenses are in use; one frees up when someone closes the app, at the latest at .+\. You're next in line: keep the app open to keep your place\. Your notes are still here to read\. Export keeps working until .+, so you can take your notes with you\.$/,
+    )
+  })
+
+  it('all in use with others in line first: says how many', () => {
+    const now = ISSUED_AT + 30 * MINUTE
+    const state = served({
+      grant: leased,
+      now,
+      connectivity: 'online',
+      lease: { allInUse: { nextFreeAt: now + MINUTE, waitingAhead: 2 } },
+    })
+    expect(statusMessage(state, now).text).toContain(
+      '2 people are ahead of you in line; keep the app open to keep your place.',
     )
   })
 

@@ -9,6 +9,7 @@ import type {
   LeaseRequest,
   LeaseRow,
   LeaseView,
+  LeasesInUse,
   LicenseRow,
 } from '../Store.ts'
 import { lockLicense } from './seats.ts'
@@ -43,7 +44,7 @@ export class LeaseWrites {
         .where('device_id', '=', deviceId)
         .executeTakeFirst()
       if (device?.state !== 'active') return { ok: false, reason: 'device_unknown' }
-      const slot = await takeSlot(trx, license, deviceId, request)
+      const slot = await takeSlot(trx, license, deviceId, request, { mayWait: true })
       if (!slot.ok) return slot
       const bumped = await bumpDevice(trx, licenseId, deviceId, request.now)
       return { ok: true, lease: slot.lease, device: bumped }
@@ -113,20 +114,22 @@ export class LeaseWrites {
   }
 }
 
+/** How long a device stays in line without asking again: an open app asks at least every minute. */
+export const LEASE_WAIT_TTL_MS = 3 * 60_000
+
 /**
  * Takes or extends the slot of `deviceId` inside `trx`, which must hold the lock of `license`
  * (see lockLicense). A device with a live lease keeps its slot without being counted again; a
- * lease renewal never shortens a live borrow.
+ * lease renewal never shortens a live borrow. A free slot goes to the devices in line first, in
+ * the order they joined; a registered device refused (`mayWait`) joins the line or keeps its place.
  */
 export async function takeSlot(
   trx: Transaction<Database>,
   license: LicenseRow,
   deviceId: string,
   request: LeaseRequest,
-): Promise<
-  | { ok: true; lease: LeaseRow }
-  | { ok: false; reason: 'all_leases_in_use'; maxConcurrent: number; nextFreeAt: number }
-> {
+  options: { mayWait: boolean },
+): Promise<{ ok: true; lease: LeaseRow } | LeasesInUse> {
   const { now } = request
   const maxConcurrent = license.max_concurrent ?? 0
   const existing = await trx
@@ -164,14 +167,34 @@ export async function takeSlot(
       .where('leases.device_id', '<>', deviceId)
       .where('devices.state', '=', 'active')
       .executeTakeFirstOrThrow()
-    if (Number(taken) >= maxConcurrent) {
+    const line = await waitingLine(trx, license.id, now)
+    const place = line.findIndex((wait) => wait.device_id === deviceId)
+    const waitingAhead = place === -1 ? line.length : place
+    if (Number(taken) + waitingAhead >= maxConcurrent) {
+      if (options.mayWait) {
+        const since = place === -1 ? now : Number(line[place]?.since ?? now)
+        await trx
+          .insertInto('lease_waits')
+          .values({ license_id: license.id, device_id: deviceId, since, seen_at: now })
+          .onConflict((oc) =>
+            oc.columns(['license_id', 'device_id']).doUpdateSet({ since, seen_at: now }),
+          )
+          .execute()
+      }
       return {
         ok: false,
         reason: 'all_leases_in_use',
         maxConcurrent,
         nextFreeAt: nextEnd === null ? now : Number(nextEnd),
+        waitingAhead,
       }
     }
+    if (place !== -1)
+      await trx
+        .deleteFrom('lease_waits')
+        .where('license_id', '=', license.id)
+        .where('device_id', '=', deviceId)
+        .execute()
   }
   const keepBorrow =
     live &&
@@ -197,6 +220,28 @@ export async function takeSlot(
     )
     .execute()
   return { ok: true, lease }
+}
+
+/** The devices in line for a slot of a license, first come first; only active devices still asking. */
+async function waitingLine(
+  trx: Transaction<Database>,
+  licenseId: string,
+  now: number,
+): Promise<{ device_id: string; since: number }[]> {
+  return trx
+    .selectFrom('lease_waits')
+    .innerJoin('devices', (join) =>
+      join
+        .onRef('devices.license_id', '=', 'lease_waits.license_id')
+        .onRef('devices.device_id', '=', 'lease_waits.device_id'),
+    )
+    .select(['lease_waits.device_id', 'lease_waits.since'])
+    .where('lease_waits.license_id', '=', licenseId)
+    .where('lease_waits.seen_at', '>', now - LEASE_WAIT_TTL_MS)
+    .where('devices.state', '=', 'active')
+    .orderBy('lease_waits.since')
+    .orderBy('lease_waits.device_id')
+    .execute()
 }
 
 async function bumpDevice(

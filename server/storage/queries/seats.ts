@@ -76,7 +76,7 @@ export class SeatWrites {
       // Under the same lock as the seat, and before anything is bound: a floating activation
       // that finds every slot held registers nothing.
       const slot = leaseRequest
-        ? await takeSlot(trx, license, registration.deviceId, leaseRequest)
+        ? await takeSlot(trx, license, registration.deviceId, leaseRequest, { mayWait: false })
         : undefined
       if (slot && !slot.ok) return slot
       const binding = {

@@ -41,7 +41,9 @@ export function activationError(error: WorkerError): ActivationError {
         details
           ? `${details.maxConcurrent === 1 ? 'The one license of your team is' : `All ${details.maxConcurrent} licenses of your team are`} in use; one frees up when someone closes Leeway Notes, ${latestAt(details.nextFreeAt)}.`
           : 'All licenses of your team are in use.',
-        'This device has not taken a license: try again in a moment, or ask a colleague who is done to close the app.',
+        details && details.waitingAhead > 0
+          ? `This device has not taken a license, and ${details.waitingAhead === 1 ? 'one colleague is' : `${details.waitingAhead} colleagues are`} waiting for one before it. Try again later, or ask a colleague who is done to close the app.`
+          : 'This device has not taken a license: try again in a moment, or ask a colleague who is done to close the app.',
       )
     }
     case 'product_mismatch':

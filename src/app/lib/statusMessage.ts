@@ -206,7 +206,7 @@ export function statusMessage(state: ServedLicenseState, now: number = Date.now(
       if (floating?.allInUse)
         return message(
           'warn',
-          `${floating.maxConcurrent === 1 ? 'The one license of your team is' : `All ${floating.maxConcurrent} licenses are`} in use; one frees up when someone closes the app, ${latestAt(floating.allInUse.nextFreeAt, now)}.${notes}`,
+          `${floating.maxConcurrent === 1 ? 'The one license of your team is' : `All ${floating.maxConcurrent} licenses are`} in use; one frees up when someone closes the app, ${latestAt(floating.allInUse.nextFreeAt, now)}. ${inLine(floating.allInUse.waitingAhead)}${notes}`,
         )
       if (state.connectivity === 'online')
         return message('info', 'Taking one of your team’s licenses…')
@@ -230,6 +230,13 @@ export function statusMessage(state: ServedLicenseState, now: number = Date.now(
     }
   }
   return message('info', 'Checking your license…')
+}
+
+/** This device's place in line for a floating license's slot, while the app stays open. */
+function inLine(waitingAhead: number): string {
+  const keep = 'keep the app open to keep your place.'
+  if (waitingAhead === 0) return `You're next in line: ${keep}`
+  return `${waitingAhead === 1 ? 'One person is' : `${waitingAhead} people are`} ahead of you in line; ${keep}`
 }
 
 /** What the status line says while the license service has not answered. */

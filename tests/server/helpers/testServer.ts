@@ -117,6 +117,7 @@ const TABLES = {
   shares: ['id'],
   telemetry_markers: ['day', 'marker'],
   leases: ['license_id', 'device_id'],
+  lease_waits: ['license_id', 'device_id'],
   admin_audit: ['id'],
 } as const satisfies Partial<Record<keyof Database, readonly string[]>>
 
