@@ -80,6 +80,8 @@ export class LeaseHolder {
 
   /** Holds a slot for offline work until `until` (epoch ms). Needs the server. */
   async borrow(until: number): Promise<LeaseOutcome> {
+    const blocked = await this.#returnFirst()
+    if (blocked) return blocked
     const outcome = await this.#call('/lease/borrow', { until })
     if (outcome.kind === 'held') await this.#parts.book.writeLease({ borrowReturnedAt: null })
     return outcome
@@ -102,15 +104,23 @@ export class LeaseHolder {
   }
 
   async #take(): Promise<LeaseOutcome> {
-    const { book, queue } = this.#parts
-    // A slot given back offline goes first: taking a lease must not undo the return.
-    if (await queue.givingBack()) {
-      await queue.replay()
-      if (await queue.givingBack()) return { kind: 'unreachable', result: fail(503, 'offline') }
-    }
+    const blocked = await this.#returnFirst()
+    if (blocked) return blocked
     const outcome = await this.#call('/lease', {})
-    if (outcome.kind === 'held') await book.writeLease({ allInUse: null })
+    if (outcome.kind === 'held') await this.#parts.book.writeLease({ allInUse: null })
     return outcome
+  }
+
+  /**
+   * A slot given back offline goes to the server before any new lease or borrow: sent after one,
+   * the queued release would end it. Answers the failure when it still cannot get through.
+   */
+  async #returnFirst(): Promise<LeaseOutcome | null> {
+    const { queue } = this.#parts
+    if (!(await queue.givingBack())) return null
+    await queue.replay()
+    if (!(await queue.givingBack())) return null
+    return { kind: 'unreachable', result: fail(503, 'offline') }
   }
 
   async #call(path: string, extra: Record<string, unknown>): Promise<LeaseOutcome> {

@@ -184,6 +184,25 @@ describe('borrowing for a trip', () => {
     expect(releases.map((e) => e.status)).toEqual([200])
   })
 
+  it('borrowing again right after a return given offline sends the return first, so it does not end the new borrow', async () => {
+    const license = await activatedFloating()
+    await harness.post('/_license/borrow', { until: harness.clocks.server + 2 * DAY })
+    harness.intercept(async () => {
+      throw new TypeError('Failed to fetch')
+    })
+    expect((await harness.post('/_license/give-back', {})).status).toBe(202)
+    harness.intercept(null)
+    const again = await harness.post('/_license/borrow', { until: harness.clocks.server + DAY })
+    expect(again.status).toBe(200)
+    const paths = harness.exchanges.map((e) => e.path.replace(/^.*\/api\/v1/, ''))
+    expect(paths.slice(-2)).toEqual(['/lease/release', '/lease/borrow'])
+    const rows = await liveLeases(license.id)
+    expect(rows.map((row) => [row.kind, row.ends_at])).toEqual([
+      ['borrow', harness.clocks.server + DAY],
+    ])
+    expect((await harness.state()).floating).toMatchObject({ held: 'borrow', returnPending: false })
+  })
+
   it('a borrow past the longest the license allows is refused and changes nothing', async () => {
     const license = await activatedFloating()
     const tooLong = await harness.post('/_license/borrow', {
