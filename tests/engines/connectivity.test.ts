@@ -274,4 +274,37 @@ describe.each(ENGINES)('$name', (engine) => {
     const apiCalls = faults.log.filter((entry) => entry.path.startsWith('/api/'))
     expect(apiCalls.filter((entry) => /\/(activate|validate)/.test(entry.path))).toEqual([])
   })
+
+  it('floating license: a borrow given back offline frees its slot on reconnection; closing the app gives the lease back', async () => {
+    const license = await admin().createLicense({
+      seats: 5,
+      floating: { maxConcurrent: 2, leaseLength: 'PT10M', maxBorrow: 'P7D' },
+    })
+    const leases = () => admin().leases(license.id)
+    await app.open()
+    const leased = await app.activate(license.key)
+    expect(leased.floating).toMatchObject({ held: 'lease', maxConcurrent: 2 })
+
+    const until = Date.now() + 2 * 86_400_000
+    const borrowed = await app.call('/_license/borrow', { until })
+    expect(borrowed.status).toBe(200)
+    await expect.poll(() => app.chip()).toBe('borrowed')
+    expect((await leases()).map((lease) => lease.kind)).toEqual(['borrow'])
+
+    faults.setMode({ kind: 'refuse' })
+    const given = await app.call('/_license/give-back', {})
+    expect(given.status).toBe(202)
+    expect(given.body.status).toBe('unleased')
+    await expect.poll(() => app.chip()).toBe('given back')
+    expect((await leases()).map((lease) => lease.kind)).toEqual(['borrow'])
+
+    // Back online: "Check now" sends the return first, then the open app takes a lease.
+    faults.setMode({ kind: 'pass' })
+    await app.call('/_license/recheck', {})
+    await expect.poll(async () => (await leases()).map((lease) => lease.kind)).toEqual(['lease'])
+
+    // The last tab goes: the worker hears `closing` on pagehide and gives the lease back.
+    await app.closeTabs()
+    await expect.poll(async () => (await leases()).length, { timeout: 15_000 }).toBe(0)
+  })
 })
