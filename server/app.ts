@@ -84,7 +84,7 @@ export function createApp(deps: AppDeps): Hono {
   // its answers are signed tokens (base64, which compresses little) on the hot path of every check.
   admin.use('*', compress())
   adminLicenseRoutes(admin, only(s, 'admin', 'trustedProxies'))
-  adminLeaseRoutes(admin, only(s, 'admin', 'trustedProxies'))
+  adminLeaseRoutes(admin, only(s, 'admin', 'metrics', 'trustedProxies'))
   adminManifestRoutes(admin, only(s, 'manifests', 'trustedProxies'))
   adminKeyRoutes(admin, only(s, 'keys', 'rootPrivateKey', 'now', 'trustedProxies'))
   adminAuditRoutes(admin, only(s, 'admin'))

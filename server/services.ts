@@ -8,6 +8,7 @@ import { ActivationService } from './services/ActivationService.ts'
 import { AdminService } from './services/AdminService.ts'
 import { GrantIssuer } from './services/GrantIssuer.ts'
 import { LeaseService } from './services/LeaseService.ts'
+import type { LeaseEvent } from './services/leaseEvent.ts'
 import { LicenseService } from './services/LicenseService.ts'
 import { ManifestService } from './services/ManifestService.ts'
 import { MemoryRateLimiter } from './services/MemoryRateLimiter.ts'
@@ -110,6 +111,8 @@ export function createServices(deps: AppDeps): Services {
     deps.rateLimits === 'store'
       ? new StoreRateLimiter(deps.store, scope, limit, now)
       : new MemoryRateLimiter(limit, now)
+  const metrics = deps.metrics ?? new Metrics()
+  const countLease = (event: LeaseEvent) => metrics.lease(event)
   const seats = { store: deps.store, keys: deps.keys, manifests, issuer, now }
   const licenses = new LicenseService({
     ...seats,
@@ -123,9 +126,10 @@ export function createServices(deps: AppDeps): Services {
       ...seats,
       keyHashSecret: deps.keyHashSecret,
       activationsPerLicense: limiter('activations-per-license', limits.activationsPerLicense),
+      countLease,
     }),
     licenses,
-    leases: new LeaseService({ store: deps.store, keys: deps.keys, issuer, now }),
+    leases: new LeaseService({ store: deps.store, keys: deps.keys, issuer, now, countLease }),
     shares: new ShareService(deps.store, licenses),
     admin: new AdminService(deps.store, manifests, deps.keyHashSecret, now),
     telemetry: new TelemetryService(deps.store, now, deps.keyHashSecret),
@@ -136,7 +140,7 @@ export function createServices(deps: AppDeps): Services {
     rootPrivateKey: deps.rootPrivateKey,
     trustedProxies: deps.trustedProxies ?? 0,
     log: deps.logger ?? silentLogger(),
-    metrics: deps.metrics ?? new Metrics(),
+    metrics,
     metricsToken: deps.metricsToken,
   }
 }

@@ -1,4 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { LEASE_EVENTS } from '../services/leaseEvent.ts'
+import type { LeaseEvent } from '../services/leaseEvent.ts'
 
 /** How a request's latency is bucketed, in seconds: license checks sign, so a few ms is normal. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -17,6 +19,7 @@ export class Metrics {
   readonly activations: Counter<'kind' | 'code'>
   readonly seatLimitRefusals: Counter
   readonly telemetryReports: Counter<'outcome'>
+  readonly leases: Counter<'outcome'>
 
   /** `processMetrics`: also CPU, memory, event-loop lag and the like of this process. */
   constructor(options: { processMetrics?: boolean } = {}) {
@@ -64,6 +67,19 @@ export class Metrics {
       labelNames: ['outcome'],
       registers,
     })
+    this.leases = new Counter({
+      name: 'leeway_leases_total',
+      help: 'Slots of floating licenses, by outcome: taken (a device without a live lease got one, by POST /api/v1/lease or an activation), renewed, borrowed, released (given back by the device), ended_by_admin, denied (all_leases_in_use: every slot was held)',
+      labelNames: ['outcome'],
+      registers,
+    })
+    // Every outcome from zero, so that a rate of denials exists before the first one.
+    for (const outcome of LEASE_EVENTS) this.leases.inc({ outcome }, 0)
+  }
+
+  /** Counts what happened to a slot of a floating license. */
+  lease(outcome: LeaseEvent): void {
+    this.leases.inc({ outcome })
   }
 
   /** Counts an activation's outcome; a seat-limit refusal is also counted on its own. */

@@ -17,6 +17,8 @@ import { identifier } from '../http/schemas.ts'
 import type { KeyService } from '../keys/KeyService.ts'
 import type { LicenseRow, Store } from '../storage/Store.ts'
 import type { GrantIssuer } from './GrantIssuer.ts'
+import { leaseEvent } from './leaseEvent.ts'
+import type { LeaseEvent } from './leaseEvent.ts'
 import { leaseRefusal } from './LeaseService.ts'
 import { hashLicenseKey, normalizeLicenseKey } from './licenseKeys.ts'
 import type { ManifestService } from './ManifestService.ts'
@@ -32,6 +34,8 @@ export interface ActivationServiceDeps {
   keyHashSecret: string
   now: () => number
   activationsPerLicense: RateLimiter
+  /** Told of the slot an activation of a floating license takes or is denied (see LeaseService). */
+  countLease?: (event: LeaseEvent) => void
 }
 
 /** Taking a seat: online activation with a license key, and air-gapped activation by request code. */
@@ -166,7 +170,10 @@ export class ActivationService {
           },
     )
     if (!outcome.ok) {
-      if (outcome.reason === 'all_leases_in_use') throw leaseRefusal(outcome, license)
+      if (outcome.reason === 'all_leases_in_use') {
+        this.#deps.countLease?.('denied')
+        throw leaseRefusal(outcome, license)
+      }
       if (outcome.reason === 'seat_limit_reached') {
         throw new Refusal(
           'seat_limit_reached',
@@ -183,6 +190,7 @@ export class ActivationService {
       }
       throw new Refusal('license_key_invalid', 'no license has this key')
     }
+    if (outcome.lease) this.#deps.countLease?.(leaseEvent(outcome.lease, now))
     const options = { lease: outcome.lease, ...(nonce === undefined ? {} : { nonce }) }
     return (await this.#deps.issuer.issue(outcome.license, outcome.device, now, options)).grant
   }

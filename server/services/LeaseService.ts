@@ -6,6 +6,8 @@ import type { LeaseOutcome, LeaseRequest, LicenseRow, Store } from '../storage/S
 import type { GrantIssuer } from './GrantIssuer.ts'
 import { HolderVerifier, deviceUnknown, proofReplayed } from './HolderVerifier.ts'
 import type { ProofBinding, VerifiedHolder } from './HolderVerifier.ts'
+import { leaseEvent } from './leaseEvent.ts'
+import type { LeaseEvent } from './leaseEvent.ts'
 import { Refusal } from './Refusal.ts'
 import { standingOf, standingRefusal } from './standing.ts'
 
@@ -19,6 +21,8 @@ export interface LeaseServiceDeps {
   keys: KeyService
   issuer: GrantIssuer
   now: () => number
+  /** Told of each slot taken, renewed, borrowed, released or denied (the metrics count them). */
+  countLease?: (event: LeaseEvent) => void
 }
 
 /**
@@ -77,6 +81,7 @@ export class LeaseService {
       throw proofReplayed()
     const ended = await this.#deps.store.endLease(license.id, device.device_id, now)
     if (!ended) throw deviceUnknown()
+    this.#count('released')
     return this.#respond(check, license, ended, now)
   }
 
@@ -101,8 +106,16 @@ export class LeaseService {
     if (!(await this.#deps.store.rememberProof(proof.hash, proof.expiresAt, now)))
       throw proofReplayed()
     const outcome = await this.#deps.store.takeLease(license.id, device.device_id, request)
-    if (!outcome.ok) throw leaseRefusal(outcome, license)
+    if (!outcome.ok) {
+      if (outcome.reason === 'all_leases_in_use') this.#count('denied')
+      throw leaseRefusal(outcome, license)
+    }
+    this.#count(request.kind === 'borrow' ? 'borrowed' : leaseEvent(outcome.lease, now))
     return this.#respond(check, license, outcome.device, now, outcome.lease)
+  }
+
+  #count(event: LeaseEvent): void {
+    this.#deps.countLease?.(event)
   }
 
   async #respond(

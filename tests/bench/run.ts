@@ -15,6 +15,7 @@ import { measureBrowser } from './sections/browser.ts'
 import { measureCryptoLimit } from './sections/cryptoLimit.ts'
 import { measureDownloadSizes } from './sections/downloadSizes.ts'
 import { measureInProcessValidate } from './sections/inProcessValidate.ts'
+import { measureLeaseRenewals } from './sections/leaseRenewals.ts'
 import { measureStorm } from './sections/storm.ts'
 import { measureStoreWrites } from './sections/storeWrites.ts'
 import { measureValidateThroughput } from './sections/validateThroughput.ts'
@@ -32,6 +33,8 @@ import { round } from './support/stats.ts'
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const DEVICES = 10_000
 const LARGE_STORE_ROWS = 1_000_000
+/** Devices on floating licenses (item 15): activated through the server, so fewer than DEVICES. */
+const LEASE_DEVICES = 2_000
 
 const started = performance.now()
 const temp = mkdtempSync(join(tmpdir(), 'leeway-bench-'))
@@ -157,6 +160,11 @@ try {
     log('5. reconnect storm')
     results.storm = await section('storm', () => measureStorm(small, log))
   }
+
+  log('15. lease renewals of floating licenses against validate')
+  results.leases = await section('leases', () =>
+    measureLeaseRenewals(join(temp, 'store-floating'), keys.slice(0, LEASE_DEVICES), log),
+  )
 } finally {
   removeTemp()
 }

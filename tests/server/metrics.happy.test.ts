@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Metrics } from '../../server/observability/Metrics.ts'
+import { metricValue } from './helpers/metricsText.ts'
 import { telemetryReport } from './helpers/telemetry.ts'
 import { grantOf, startTestServer } from './helpers/testServer.ts'
 import type { TestServer } from './helpers/testServer.ts'
@@ -9,15 +10,7 @@ let text: string
 
 /** One value of the exposition: the line `name{labels} value`, labels in any order. */
 function value(name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line)
-    if (!match || match[1] !== name) continue
-    const present = Object.fromEntries(
-      [...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map(([, key, val]) => [key, val]),
-    )
-    if (Object.entries(labels).every(([key, val]) => present[key] === val)) return Number(match[3])
-  }
-  return undefined
+  return metricValue(text, name, labels)
 }
 
 beforeAll(async () => {

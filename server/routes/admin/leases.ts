@@ -20,19 +20,19 @@ export const FloatingBody = v.strictObject({
 /** Who holds the slots of a floating license, and ending a lease. */
 export function adminLeaseRoutes(
   admin: Hono,
-  s: Pick<Services, 'admin' | 'trustedProxies'>,
+  s: Pick<Services, 'admin' | 'metrics' | 'trustedProxies'>,
 ): void {
   admin.get('/licenses/:id/leases', async (c) =>
     c.json({ items: (await s.admin.listLeases(c.req.param('id'))) satisfies LeaseHolderView[] }),
   )
 
-  admin.delete('/licenses/:id/leases/:deviceId', async (c) =>
-    c.json(
-      await s.admin.endLease(
-        c.req.param('id'),
-        c.req.param('deviceId'),
-        adminActor(c, s.trustedProxies),
-      ),
-    ),
-  )
+  admin.delete('/licenses/:id/leases/:deviceId', async (c) => {
+    const ended = await s.admin.endLease(
+      c.req.param('id'),
+      c.req.param('deviceId'),
+      adminActor(c, s.trustedProxies),
+    )
+    s.metrics.lease('ended_by_admin')
+    return c.json(ended)
+  })
 }

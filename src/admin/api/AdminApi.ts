@@ -4,6 +4,7 @@ import type {
   CreatedLicense,
   DeviceView,
   DryRunResult,
+  LeaseHolderView,
   LicenseDetail,
   LicenseView,
   ManifestHistoryItem,
@@ -85,6 +86,23 @@ export class AdminApi {
     return this.#call(
       'DELETE',
       `/licenses/${encodeURIComponent(id)}/devices/${encodeURIComponent(deviceId)}`,
+    )
+  }
+
+  /** Who holds a slot of a floating license now, the soonest to end first. */
+  async leases(id: string): Promise<LeaseHolderView[]> {
+    const page = await this.#call<{ items: LeaseHolderView[] }>(
+      'GET',
+      `/licenses/${encodeURIComponent(id)}/leases`,
+    )
+    return page.items
+  }
+
+  /** Ends a device's lease or borrow now; the device learns it at its next call. */
+  endLease(id: string, deviceId: string): Promise<{ deviceId: string; endedAt: number }> {
+    return this.#call(
+      'DELETE',
+      `/licenses/${encodeURIComponent(id)}/leases/${encodeURIComponent(deviceId)}`,
     )
   }
 

@@ -64,3 +64,9 @@ export function debounced(run: () => void, ms: number): () => void {
     timer = setTimeout(run, ms)
   }
 }
+
+/** Calls `tick` every `ms` until the function it returns is called (for onMount's cleanup). */
+export function every(ms: number, tick: () => void): () => void {
+  const timer = setInterval(tick, ms)
+  return () => clearInterval(timer)
+}

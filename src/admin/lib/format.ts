@@ -47,6 +47,17 @@ export function shortDay(day: string): string {
   }).format(Date.parse(`${day}T00:00:00Z`))
 }
 
+/** A time relative to `now` in words: "in 14 minutes", "3 days ago", "now". */
+export function formatRelative(ms: number, now: number = Date.now()): string {
+  const words = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' })
+  const delta = ms - now
+  const size = Math.abs(delta)
+  if (size < 60_000) return words.format(Math.round(delta / 1_000), 'second')
+  if (size < 3_600_000) return words.format(Math.round(delta / 60_000), 'minute')
+  if (size < DAY) return words.format(Math.round(delta / 3_600_000), 'hour')
+  return words.format(Math.round(delta / DAY), 'day')
+}
+
 /** A duration in milliseconds as a short label: "500 ms", "5 s", "2 min", "1 h". */
 export function formatMs(ms: number): string {
   if (ms < 1_000) return `${ms} ms`

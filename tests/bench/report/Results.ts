@@ -2,6 +2,7 @@ import type { BrowserResults } from '../sections/browser.ts'
 import type { CryptoLimit } from '../sections/cryptoLimit.ts'
 import type { DownloadSizes } from '../sections/downloadSizes.ts'
 import type { InProcessValidate } from '../sections/inProcessValidate.ts'
+import type { LeaseRenewalResults } from '../sections/leaseRenewals.ts'
 import type { StormResults } from '../sections/storm.ts'
 import type { StoreWrites } from '../sections/storeWrites.ts'
 import type { ThroughputResults } from '../sections/validateThroughput.ts'
@@ -20,6 +21,8 @@ export interface Results {
   stores?: { small: { rows: number; seconds: number }; large: { rows: number; seconds: number } }
   throughput?: ThroughputResults
   storm?: StormResults
+  /** Issue 15: lease renewals of floating licenses against validate on the same server. */
+  leases?: LeaseRenewalResults
   /** Sections that could not run, and why: their rows say so instead of a figure. */
   errors: { section: string; message: string }[]
 }

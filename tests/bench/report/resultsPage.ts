@@ -60,5 +60,13 @@ ${notes.length === 0 ? 'Every budget is met.' : notes.map((note) => `- ${note}`)
    against the attempts \`DEFAULT_BACKOFF\` would make.
 6. **Downloads.** gzip level 9 of the built files; the worker's composition from a second build of sw/sw.ts with
    the same defines, each package minified and gzipped alone to split the real size.
+
+**15. Lease renewals** (floating licenses, issue 15). 2,000 devices on floating licenses of 4 at once (500
+licenses), each activated through the server in-process, so the rows, leases and grants are its own; then the
+real server in its own process, as in item 3, answers \`POST /api/v1/lease\` from devices that already hold a
+lease (every call a renewal: a signed grant, and a write of the lease and the device's seq in one transaction
+holding the license row's lock), in 5 runs alternating with 5 runs of validate (one check per request) by the
+same devices on the same server. After the runs the server's \`leeway_leases_total\` is read: the renewals must
+all be counted as \`renewed\`, none \`taken\` or \`denied\`.
 `
 }

@@ -14,6 +14,7 @@ export function tableRows(results: Results): Row[] {
     ...scaleRows(results),
     ...stormRows(results),
     ...sizeRows(results),
+    ...leaseRows(results),
   ]
 }
 
@@ -225,6 +226,34 @@ function stormRows(results: Results): Row[] {
     )
   }
   return rows
+}
+
+function leaseRows(results: Results): Row[] {
+  const leases = results.leases
+  if (!leases) return failed(results, '15', 'leases')
+  const { renew, validate, counted } = leases
+  const ratio = renew.requestsPerSecond.median / validate.requestsPerSecond.median
+  const failures = renew.failedRequests + renew.failedChecks
+  const renewals =
+    counted === null
+      ? 'metrics not read'
+      : `${count(counted.renewed)} renewals, ${count(counted.taken)} taken, ${count(counted.denied)} denied`
+  return [
+    row(
+      '15',
+      `lease renewals, req/s (${count(leases.devices)} devices, ${leases.devicesPerLicense} per floating license)${failures > 0 ? `, ${count(failures)} FAILED` : ''}`,
+      `${count(renew.requestsPerSecond.median)}/s (${count(renew.requestsPerSecond.min)}–${count(renew.requestsPerSecond.max)})`,
+      `validate, same server and devices ${count(validate.requestsPerSecond.median)}/s`,
+      ratio.toFixed(2),
+    ),
+    row(
+      '15',
+      `lease renewals, latency p50 / p99 (server counted: ${renewals})`,
+      msPair(renew.latencyP50Ms.median, renew.latencyP99Ms.median),
+      `validate ${msPair(validate.latencyP50Ms.median, validate.latencyP99Ms.median)}`,
+      times(renew.latencyP50Ms.median / validate.latencyP50Ms.median),
+    ),
+  ]
 }
 
 function sizeRows(results: Results): Row[] {

@@ -145,7 +145,8 @@ interface RunShape {
   requests: number
 }
 
-function series(runs: LoadRun[]): LoadSeries {
+/** The summary of a series of runs. */
+export function series(runs: LoadRun[]): LoadSeries {
   return {
     runs,
     requestsPerSecond: summarize(runs.map((run) => run.requestsPerSecond)),

@@ -1,8 +1,9 @@
 import autocannon from 'autocannon'
+import { leaseBodies } from './leaseBodies.ts'
 import { validateBodies } from './validateBodies.ts'
 import type { SimulatedDevice } from './seedStore.ts'
 
-/** One autocannon run against `POST /api/v1/validate`. */
+/** One autocannon run against `POST /api/v1/validate` (or `/api/v1/lease`). */
 export interface LoadRun {
   requests: number
   checks: number
@@ -24,21 +25,27 @@ export interface LoadOptions {
   connections: number
   /** Where in the device list this run starts, so consecutive runs spread over every device. */
   firstDevice?: number
+  /**
+   * `lease`: each request is one `POST /api/v1/lease` of a device of a floating license (one
+   * check per request; a 200 with a grant is a check done). Default `validate`.
+   */
+  endpoint?: 'validate' | 'lease'
 }
 
 /**
- * Sends exactly `requests` validate calls with autocannon, each body taken from a pool of distinct
- * pre-signed proofs (autocannon's per-request `setupRequest`), and checks every answer.
+ * Sends exactly `requests` validate (or lease) calls with autocannon, each body taken from a pool
+ * of distinct pre-signed proofs (autocannon's per-request `setupRequest`), and checks every answer.
  */
 export async function loadValidate(options: LoadOptions): Promise<LoadRun> {
   const { connections, checksPerRequest, requests } = options
+  const lease = options.endpoint === 'lease'
+  if (lease && checksPerRequest !== 1) throw new Error('a lease call holds one check')
   // autocannon builds one request per connection before starting, and may build a few more.
-  const bodies = validateBodies(
-    options.devices,
-    requests + 2 * connections + 8,
-    checksPerRequest,
-    options.firstDevice ?? 0,
-  )
+  const pool = requests + 2 * connections + 8
+  const first = options.firstDevice ?? 0
+  const bodies = lease
+    ? leaseBodies(options.devices, pool, first)
+    : validateBodies(options.devices, pool, checksPerRequest, first)
   let next = 0
   let failedChecks = 0
   let okChecks = 0
@@ -55,7 +62,7 @@ export async function loadValidate(options: LoadOptions): Promise<LoadRun> {
     requests: [
       {
         method: 'POST',
-        path: '/api/v1/validate',
+        path: lease ? '/api/v1/lease' : '/api/v1/validate',
         headers: { 'content-type': 'application/json' },
         setupRequest: (request) => {
           const body = bodies[next++]
@@ -66,6 +73,11 @@ export async function loadValidate(options: LoadOptions): Promise<LoadRun> {
           lastAnswer = performance.now()
           if (status !== 200) return
           okRequests += 1
+          if (lease) {
+            okChecks += body.startsWith('{"grant":"') ? 1 : 0
+            failedChecks += body.startsWith('{"grant":"') ? 0 : 1
+            return
+          }
           okChecks += count(body, '"ok":true')
           failedChecks += count(body, '"ok":false')
         },

@@ -30,9 +30,12 @@ export class DeviceKey {
     return new DeviceKey(privateKey, publicJwk, await thumbprint(publicJwk))
   }
 
-  /** A fresh single-use proof of possession for the grant `jti`, dated `now` (ms), for validate. */
-  proof(jti: string, now: number = Date.now()): string {
-    const claims = { jti, ts: Math.floor(now / 1000), htm: 'POST', htu: '/api/v1/validate' }
+  /**
+   * A fresh single-use proof of possession for the grant `jti`, dated `now` (ms), bound to the
+   * endpoint `htu` (validate unless said, e.g. `/api/v1/lease`).
+   */
+  proof(jti: string, now: number = Date.now(), htu = '/api/v1/validate'): string {
+    const claims = { jti, ts: Math.floor(now / 1000), htm: 'POST', htu }
     const payload = Buffer.from(JSON.stringify(claims)).toString('base64url')
     const input = `${PROOF_HEADER}.${payload}`
     const signature = sign('sha256', Buffer.from(input), {

@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose'
-import type { APIRequestContext } from '@playwright/test'
+import type { APIRequestContext, APIResponse } from '@playwright/test'
 import {
   RECONNECT_BUCKETS_MS,
   exportKey,
@@ -37,16 +37,51 @@ export class SimulatedDevice {
     licenseKey: string,
     name = `Simulated device ${++serial}`,
   ): Promise<SimulatedDevice> {
+    const answer = await SimulatedDevice.tryActivate(request, licenseKey, name)
+    if (typeof answer === 'string') throw new Error(`activation of ${name} refused: ${answer}`)
+    return answer
+  }
+
+  /** Tries to activate a new device; answers it, or the refusal's error code (`all_leases_in_use`). */
+  static async tryActivate(
+    request: APIRequestContext,
+    licenseKey: string,
+    name = `Simulated device ${++serial}`,
+  ): Promise<SimulatedDevice | string> {
     const pair = await generateEcKeyPair(false)
     const publicKey = toPublicJwk(await exportKey(pair.publicKey))
     const id = `sim-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
     const device = new SimulatedDevice(request, id, name, pair.privateKey)
-    const body = await device.#post('/api/v1/activate', {
+    const response = await device.#send('/api/v1/activate', {
       licenseKey,
       device: { id, name, platform: 'Linux x86_64', publicKey },
     })
-    device.#grant = (body as { grant: string }).grant
+    const body = (await response.json()) as { grant?: string; error?: { code: string } }
+    if (!response.ok()) return body.error?.code ?? `HTTP ${response.status()}`
+    device.#grant = body.grant ?? ''
     return device
+  }
+
+  /** Takes or renews a lease of its floating license (`POST /api/v1/lease`), as the worker does. */
+  async lease(): Promise<void> {
+    await this.#holderCall('/api/v1/lease')
+  }
+
+  /** Borrows its slot until `until` (epoch ms) for offline work. */
+  async borrow(until: number): Promise<void> {
+    await this.#holderCall('/api/v1/lease/borrow', { until })
+  }
+
+  /** A call proving the device holds its grant, with a proof bound to `path`; keeps the new grant. */
+  async #holderCall(path: string, extra: Record<string, unknown> = {}): Promise<void> {
+    const jti = decodeJwt(this.#grant).jti
+    if (typeof jti !== 'string') throw new Error('the grant has no jti')
+    const ts = Math.floor(Date.now() / 1000)
+    const proof = await signProof({ jti, ts, htm: 'POST', htu: path }, this.#privateKey)
+    const body = (await this.#post(path, { grant: this.#grant, proof, ...extra })) as {
+      grant: string
+    }
+    this.#grant = body.grant
   }
 
   /** Re-checks online; with `telemetry`, the counters travel inside the call, as the worker sends them. */
@@ -83,8 +118,14 @@ export class SimulatedDevice {
     return body
   }
 
-  // Activations are rate-limited per address, and the whole browser suite shares one: wait out a 429.
   async #post(path: string, data: unknown): Promise<unknown> {
+    const response = await this.#send(path, data)
+    expect(response.ok(), `${path}: ${await response.text()}`).toBe(true)
+    return response.json()
+  }
+
+  // Activations are rate-limited per address, and the whole browser suite shares one: wait out a 429.
+  async #send(path: string, data: unknown): Promise<APIResponse> {
     for (let attempt = 0; ; attempt++) {
       const response = await this.#request.post(`${SERVER}${path}`, { data })
       if (response.status() === 429 && attempt < 5) {
@@ -92,8 +133,7 @@ export class SimulatedDevice {
         await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 15) * 1000))
         continue
       }
-      expect(response.ok(), `${path}: ${await response.text()}`).toBe(true)
-      return response.json()
+      return response
     }
   }
 }
