@@ -2,6 +2,7 @@ import { mount } from 'svelte'
 import { registerLicenseWorker } from 'leeway/client'
 import App from './App.svelte'
 import SharedNoteView from './SharedNoteView.svelte'
+import { watchInstallOffer } from './lib/installOffer.svelte.ts'
 import { licenseClient } from './lib/licenseClient.ts'
 import { watchLicenseService } from './lib/licenseService.svelte.ts'
 import { applyTheme, savedTheme } from './lib/theme.ts'
@@ -17,6 +18,7 @@ const shared = /^\/s\/([A-Za-z0-9_-]{1,64})$/.exec(location.pathname)
 if (shared?.[1]) {
   mount(SharedNoteView, { target, props: { id: shared[1] } })
 } else {
+  watchInstallOffer()
   const worker = registerLicenseWorker(licenseClient)
   watchLicenseService(licenseClient.license, (listener) => worker.onUnavailable(listener))
   const props = $state<{ updateReady: (() => void) | null }>({ updateReady: null })
