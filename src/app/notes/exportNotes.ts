@@ -1,4 +1,5 @@
 import { download, markdownFileName, noteToMarkdown } from './markdown.ts'
+import { notesDb } from './notesDb.ts'
 import type { Note } from './notesDb.ts'
 
 /** Downloads one note as a Markdown file. */
@@ -11,14 +12,10 @@ export function exportNote(note: Note): void {
 
 /** Downloads every note as Markdown files in one ZIP archive; answers how many. */
 export async function exportAllNotes(): Promise<number> {
-  // Imported here, not above: the license panel offers this on every page, and the database
-  // (Dexie) and the ZIP writer stay out of the first load (notesLive.ts).
-  const [{ notesDb }, { zipTextFiles }] = await Promise.all([
-    import('./notesDb.ts'),
-    import('./zip.ts'),
-  ])
   const notes = await notesDb.notes.orderBy('updatedAt').reverse().toArray()
   if (notes.length === 0) return 0
+  // Imported here, not above: the ZIP writer is needed only by this button.
+  const { zipTextFiles } = await import('./zip.ts')
   const taken = new Set<string>()
   const archive = zipTextFiles(
     notes.map((note) => ({
