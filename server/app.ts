@@ -117,7 +117,7 @@ export function createApp(deps: AppDeps): Hono {
       'index.html': serveStatic({ root, path: 'index.html' }),
       'admin.html': serveStatic({ root, path: 'admin.html' }),
     }
-    app.get('*', appFileHeaders(), (c, next) => {
+    app.get('*', appFileHeaders({ warm: root }), (c, next) => {
       const page = pageOf(c.req.path)
       return (page ? pages[page] : files)(c, next)
     })

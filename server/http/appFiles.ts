@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto'
+import { readdir, readFile } from 'node:fs/promises'
+import { extname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib'
 import type { Context, MiddlewareHandler } from 'hono'
@@ -22,6 +24,8 @@ const COMPRESSIBLE =
   /^(?:text\/|application\/(?:javascript|json|manifest\+json|xml)|image\/svg\+xml)/i
 // Below this, the encoding costs more than the bytes it saves.
 const MIN_BYTES = 512
+// The built app's text files by name, for encoding them before anyone asks (`warm`).
+const COMPRESSIBLE_FILE = /\.(?:js|mjs|css|html|svg|json|webmanifest|txt|xml)$/i
 
 export type Encoding = 'br' | 'gzip'
 
@@ -30,10 +34,15 @@ export type Encoding = 'br' | 'gzip'
  * from the content (a 304 for a client that has it), and the body in Brotli or gzip for clients
  * that accept them. Each file is encoded once per content, at the highest quality, and kept in
  * memory: a redeploy into the same folder makes new content, so nothing stale is ever served.
+ *
+ * With `warm`, the folder's text files are Brotli-encoded at once, in the background: at the
+ * highest quality that takes about 0.35 s of CPU for a 180 kB bundle, which otherwise the first
+ * visitor after each start waits for, on the path to the first paint (Lighthouse on a fresh server
+ * read it as a slow server). `warmed` settles with the number of files encoded.
  */
-export function appFileHeaders(): MiddlewareHandler {
+export function appFileHeaders(options: { warm?: string } = {}): AppFileHeaders {
   const encoded = new LruCache<string, Promise<Buffer>>(256)
-  return async (c, next) => {
+  const handler: MiddlewareHandler = async (c, next) => {
     await next()
     if (c.res.status !== 200) return
     const path = c.req.path
@@ -44,7 +53,7 @@ export function appFileHeaders(): MiddlewareHandler {
     if (c.req.method !== 'GET' || !c.res.body) return
 
     const body = Buffer.from(await c.res.arrayBuffer())
-    const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27)
+    const hash = contentHash(body)
     const encoding =
       compressible && body.length >= MIN_BYTES
         ? preferredEncoding(c.req.header('accept-encoding'))
@@ -66,6 +75,43 @@ export function appFileHeaders(): MiddlewareHandler {
     headers.set('Content-Length', String(bytes.length))
     replaceResponse(c, new Response(new Uint8Array(bytes), { status: 200, headers }))
   }
+  const warmed = options.warm ? warm(options.warm, encoded) : Promise.resolve(0)
+  return Object.assign(handler, { warmed })
+}
+
+/** The middleware, and when its start-up encoding is done. */
+export type AppFileHeaders = MiddlewareHandler & { readonly warmed: Promise<number> }
+
+/**
+ * Encodes the text files under `root` in Brotli into `cache`, under the key a request for the same
+ * content looks for; never rejects (a file that cannot be read is encoded when asked for, as before).
+ */
+async function warm(root: string, cache: LruCache<string, Promise<Buffer>>): Promise<number> {
+  let files: string[]
+  try {
+    files = await readdir(root, { recursive: true })
+  } catch {
+    return 0
+  }
+  let count = 0
+  for (const name of files) {
+    if (!COMPRESSIBLE_FILE.test(extname(name))) continue
+    try {
+      const body = await readFile(join(root, name))
+      if (body.length < MIN_BYTES) continue
+      const hash = contentHash(body)
+      // One at a time: the server answers requests meanwhile, on the same two cores.
+      await cache.getOrCreate(`${hash}:br`, () => encode(body, 'br'))
+      count++
+    } catch {
+      // A folder, or a file gone since: nothing to warm.
+    }
+  }
+  return count
+}
+
+function contentHash(body: Buffer): string {
+  return createHash('sha256').update(body).digest('base64url').slice(0, 27)
 }
 
 /** Sets `response` as it is: Hono's setter would copy the old headers (its length) over it. */

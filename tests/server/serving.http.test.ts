@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { IMMUTABLE, preferredEncoding } from '../../server/http/appFiles.ts'
+import { appFileHeaders, IMMUTABLE, preferredEncoding } from '../../server/http/appFiles.ts'
 import { listen } from '../../server/main.ts'
 import type { RunningServer } from '../../server/main.ts'
 import { startTestServer } from './helpers/testServer.ts'
@@ -118,6 +118,24 @@ describe('compression of text files', () => {
     const second = await raw('/assets/later-Xy9.js', BROWSER)
     expect(brotliDecompressSync(second.body).toString()).toContain('changed')
     expect(second.headers.etag).not.toBe(first.headers.etag)
+  })
+
+  it('encodes the text files in Brotli when the server starts, so the first visitor does not wait for it', async () => {
+    // A fresh server encoded each file on its first request: 0.35 s for the app's bundle, on the
+    // first visitor's path to the first paint (and on every Lighthouse run, each on a new server).
+    const folder = mkdtempSync(join(tmpdir(), 'leeway-warm-'))
+    try {
+      mkdirSync(join(folder, 'assets'))
+      writeFileSync(join(folder, 'index.html'), PAGE)
+      writeFileSync(join(folder, 'tiny.html'), '<p>too small to be worth it</p>')
+      writeFileSync(join(folder, 'assets', 'index-AbC123.js'), SCRIPT)
+      writeFileSync(join(folder, 'assets', 'logo.png'), Buffer.alloc(4096, 7))
+      expect(await appFileHeaders({ warm: folder }).warmed).toBe(2)
+      expect(await appFileHeaders().warmed).toBe(0)
+      expect(await appFileHeaders({ warm: join(folder, 'missing') }).warmed).toBe(0)
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
   })
 
   it.each([

@@ -1,7 +1,6 @@
 import { download, markdownFileName, noteToMarkdown } from './markdown.ts'
 import { notesDb } from './notesDb.ts'
 import type { Note } from './notesDb.ts'
-import { zipTextFiles } from './zip.ts'
 
 /** Downloads one note as a Markdown file. */
 export function exportNote(note: Note): void {
@@ -15,6 +14,8 @@ export function exportNote(note: Note): void {
 export async function exportAllNotes(): Promise<number> {
   const notes = await notesDb.notes.orderBy('updatedAt').reverse().toArray()
   if (notes.length === 0) return 0
+  // Imported here, not above: the ZIP writer is needed only by this button.
+  const { zipTextFiles } = await import('./zip.ts')
   const taken = new Set<string>()
   const archive = zipTextFiles(
     notes.map((note) => ({
