@@ -21,6 +21,22 @@ const duration = v.pipe(
   ),
 )
 
+// A duration that must not be zero: checked only once it parses, so a typo gets one message.
+const positiveDuration = v.pipe(
+  duration,
+  v.check((value) => !isDuration(value) || parseDuration(value) > 0, 'must be longer than zero'),
+)
+
+const FloatingPlanSchema = v.strictObject({
+  maxConcurrent: v.pipe(
+    v.number('must be a number'),
+    v.safeInteger('must be a whole number'),
+    v.minValue(1, 'must be at least 1'),
+  ),
+  leaseLength: positiveDuration,
+  maxBorrow: v.optional(v.nullable(positiveDuration)),
+})
+
 const FeatureSchema = v.strictObject({
   offline: v.picklist(OFFLINE_CLASSES, 'offline must be "always", "window" or "online"'),
   critical: v.optional(v.boolean()),
@@ -35,40 +51,11 @@ const ProductSchema = v.strictObject({
     v.strictObject({
       features: v.array(id('feature name')),
       // A plan sold to teams: its licenses float by default (#15, docs/floating.md).
-      floating: v.optional(
-        v.strictObject({
-          maxConcurrent: v.pipe(
-            v.number('must be a number'),
-            v.safeInteger('must be a whole number'),
-            v.minValue(1, 'must be at least 1'),
-          ),
-          leaseLength: v.pipe(
-            duration,
-            v.check(
-              (value) => !isDuration(value) || parseDuration(value) > 0,
-              'must be longer than zero',
-            ),
-          ),
-          maxBorrow: v.optional(
-            v.nullable(
-              v.pipe(
-                duration,
-                v.check(
-                  (value) => !isDuration(value) || parseDuration(value) > 0,
-                  'must be longer than zero',
-                ),
-              ),
-            ),
-          ),
-        }),
-      ),
+      floating: v.optional(FloatingPlanSchema),
     }),
   ),
   // A zero recheck would sign grants whose `pol.recheck` fails the grant schema on every device.
-  recheckEvery: v.pipe(
-    duration,
-    v.check((value) => !isDuration(value) || parseDuration(value) > 0, 'must be longer than zero'),
-  ),
+  recheckEvery: positiveDuration,
   grace: duration,
   keepCritical: duration,
   seatReleaseAfter: v.nullable(duration),
