@@ -43,19 +43,6 @@ export function modal(open: boolean): Attachment<HTMLDialogElement> {
   }
 }
 
-/** Starts a download of `blob` as `fileName` (the CSV export). */
-export function downloadBlob(blob: Blob, fileName: string): void {
-  const url = URL.createObjectURL(blob)
-  const link = document.createElement('a')
-  link.href = url
-  link.download = fileName
-  document.body.append(link)
-  link.click()
-  link.remove()
-  // Revoked later: some browsers read the URL after click() returns.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
-}
-
 /** `run` once calls pause for `ms`: one search request per pause in typing, not one per key. */
 export function debounced(run: () => void, ms: number): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined

@@ -1,4 +1,5 @@
-import { download, markdownFileName, noteToMarkdown } from './markdown.ts'
+import { download } from '../lib/download.ts'
+import { markdownFileName, noteToMarkdown } from './markdown.ts'
 import { notesDb } from './notesDb.ts'
 import type { Note } from './notesDb.ts'
 

@@ -21,16 +21,3 @@ export function markdownFileName(note: Pick<Note, 'title' | 'body'>, taken?: Set
   taken?.add(name.toLowerCase())
   return name
 }
-
-/** Starts a download of `blob` as `fileName`. */
-export function download(blob: Blob, fileName: string): void {
-  const url = URL.createObjectURL(blob)
-  const link = document.createElement('a')
-  link.href = url
-  link.download = fileName
-  document.body.append(link)
-  link.click()
-  link.remove()
-  // Revoked later: some browsers read the URL after click() returns.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
-}
